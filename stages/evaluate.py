@@ -1,0 +1,37 @@
+"""Score every model's test generations for one seed: Pass@k under three judges, diversity, quality.
+
+    dvc repro evaluate@42     # or: python stages/evaluate.py --seed 42
+"""
+import argparse
+from pathlib import Path
+
+from polyreply.config import load_params
+from polyreply.evaluation import MODELS, reference_thresholds, score_model, summarise
+from polyreply.io import read_jsonl, write_json, write_jsonl
+from polyreply.rewards import EngagementRewardModel
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, required=True)
+    args = ap.parse_args()
+    params = load_params()
+    reward_model = EngagementRewardModel.load("models/reward_model")
+    gens = {m: read_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{m}.jsonl") for m in MODELS}
+    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic)
+    per_prompt, summary = [], {}
+    for m in MODELS:
+        rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval)
+        per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
+        summary[m] = summarise(rows)
+    write_jsonl(Path("data/eval") / f"seed{args.seed}" / "per_prompt.jsonl", per_prompt)
+    write_json(Path("metrics/eval") / f"seed{args.seed}.json",
+               {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary})
+    kmax = max(params.eval.k)
+    for m in MODELS:
+        print(f"{m:18s} pass@{kmax}/learned {summary[m][f'pass@{kmax}/learned_reward']:.3f} "
+              f"engagement {summary[m]['predicted_engagement']:+.3f} sem.div {summary[m]['semantic_diversity']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

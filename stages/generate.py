@@ -1,0 +1,34 @@
+"""Sample eval.n_samples replies (seeded) + one greedy reply per held-out test tweet, for one model.
+
+    dvc repro generate@sft_polychromic-42   # or: python stages/generate.py --model sft_polychromic --seed 42
+
+One stage per model so that a GRPO change regenerates only the GRPO models' replies.
+"""
+import argparse
+from pathlib import Path
+
+from polyreply.config import load_params
+from polyreply.evaluation import MODELS, generate, test_prompts
+from polyreply.io import read_jsonl, write_jsonl
+from polyreply.modeling import load_policy, load_tokenizer
+from polyreply.training import Timer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=MODELS, required=True)
+    ap.add_argument("--seed", type=int, required=True)
+    args = ap.parse_args()
+    params = load_params()
+    adapter = None if args.model == "base" else Path("models") / args.model / f"seed{args.seed}"
+    tok = load_tokenizer("models/base")
+    model = load_policy("models/base", adapter, merge=True).eval()
+    prompts = test_prompts(read_jsonl("data/split/test.jsonl"), params.eval.max_prompts)
+    with Timer() as t:
+        rows = generate(model, tok, prompts, params.eval, params.prompt, seed=args.seed)
+    write_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{args.model}.jsonl", rows)
+    print(f"generate {args.model} seed {args.seed}: {len(rows)} prompts in {t.seconds:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""GRPO from a phase-1 warm-start on phase-2 tweets; the warm-start is the KL reference.
+
+    dvc repro grpo_polychromic@42    # or: python stages/grpo.py --variant polychromic --seed 42
+"""
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from polyreply.config import load_params
+from polyreply.grpo import make_reward_fn, train_grpo
+from polyreply.io import atomic_dir, read_jsonl
+from polyreply.modeling import load_policy, load_tokenizer
+from polyreply.rewards import EngagementRewardModel
+from polyreply.training import open_live, seed_everything
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--variant", choices=["baseline", "polychromic"], required=True)
+    ap.add_argument("--seed", type=int, required=True)
+    args = ap.parse_args()
+    params = load_params()
+    cfg = params.grpo
+    warm = Path("models") / f"warmstart_{args.variant}" / f"seed{args.seed}"
+    seed_everything(args.seed)
+    tok = load_tokenizer("models/base")
+    policy = load_policy("models/base", warm, trainable=True)
+    reference = load_policy("models/base", warm, merge=True)
+    reward_model = EngagementRewardModel.load("models/reward_model") if cfg.reward != "heuristic" else None
+    reward_fn = make_reward_fn(cfg, params.heuristic, reward_model)
+    name = f"grpo_{args.variant}"
+    live = open_live(Path("logs") / name / f"seed{args.seed}")
+    history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
+                         reward_fn, args.seed, live)
+    first, last = history[: max(1, len(history) // 4)], history[-max(1, len(history) // 4):]
+    summary = {
+        "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),
+        "avg_reward_last_quarter": float(np.mean([h.avg_reward for h in last])),
+        "final_kl": history[-1].kl, "steps": len(history),
+        "seconds": float(sum(h.step_seconds for h in history)),
+        "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)
+                                             / sum(h.step_seconds for h in history)),
+    }
+    for k, v in summary.items():
+        live.summary[k] = v
+    live.make_summary()
+    live.end()
+    with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
+        policy.save_pretrained(out)
+        (out / "grpo_history.json").write_text(json.dumps([asdict(h) for h in history], indent=2))
+    print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
+          f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

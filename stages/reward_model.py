@@ -1,0 +1,58 @@
+"""Train the engagement reward model (frozen MiniLM + MLP) on train pairs; validate on held-out test pairs.
+
+    dvc repro reward_model    # or: python stages/reward_model.py
+
+Outputs: models/reward_model/, metrics/reward_model.json (Pearson/Spearman on test pairs),
+plots/reward_calibration.png.
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+from pathlib import Path  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from polyreply.config import load_params  # noqa: E402
+from polyreply.io import atomic_dir, read_jsonl, write_json  # noqa: E402
+from polyreply.rewards import relative_engagement, train_reward_model  # noqa: E402
+from polyreply.training import Timer  # noqa: E402
+
+
+def main() -> None:
+    cfg = load_params().reward_model
+    train, test = read_jsonl("data/split/train.jsonl"), read_jsonl("data/split/test.jsonl")
+    with Timer() as t:
+        model, history = train_reward_model(train, cfg)
+    pred = model.score([r["tweet"] for r in test], [r["reply"] for r in test])
+    target = relative_engagement(test)
+    pearson = stats.pearsonr(pred, target)
+    spearman = stats.spearmanr(pred, target)
+    metrics = {"test_pearson": float(pearson.statistic), "test_pearson_p": float(pearson.pvalue),
+               "test_spearman": float(spearman.statistic), "test_spearman_p": float(spearman.pvalue),
+               "test_mse": float(np.mean((pred - target) ** 2)), "test_pairs": len(test),
+               "train_pairs": len(train), "epochs_run": len(history),
+               "best_val_mse": float(min(h["val_mse"] for h in history)), "train_seconds": t.seconds}
+    with atomic_dir(Path("models/reward_model")) as out:
+        model.save(out, cfg)
+    write_json("metrics/reward_model.json", metrics)
+
+    order = np.argsort(pred)
+    bins = np.array_split(order, 10)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    axes[0].scatter(target, pred, s=6, alpha=0.4)
+    axes[0].set(xlabel="actual relative engagement", ylabel="predicted",
+                title=f"Test pairs: r={metrics['test_pearson']:.2f}, rho={metrics['test_spearman']:.2f}")
+    axes[1].plot([pred[b].mean() for b in bins], [target[b].mean() for b in bins], marker="o", label="deciles")
+    lo, hi = float(min(pred.min(), target.min())), float(max(pred.max(), target.max()))
+    axes[1].plot([lo, hi], [lo, hi], "k--", lw=1, label="ideal")
+    axes[1].set(xlabel="mean predicted (decile)", ylabel="mean actual", title="Calibration")
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig("plots/reward_calibration.png", dpi=110)
+    print(f"reward_model: test Pearson {metrics['test_pearson']:.3f}, Spearman {metrics['test_spearman']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

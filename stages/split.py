@@ -1,0 +1,58 @@
+"""Split validated pairs by tweet_id into test | val | phase1 | phase2 (train = phase1 + phase2).
+
+    dvc repro split           # or: python stages/split.py
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+import math  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from polyreply.config import load_params  # noqa: E402
+from polyreply.io import read_jsonl, write_json, write_jsonl  # noqa: E402
+from polyreply.split import SPLITS, assign_tweets, quartile_chi_square, split_rows  # noqa: E402
+
+
+def main() -> None:
+    params = load_params()
+    cfg = params.split
+    rows = read_jsonl("data/validated/pairs.jsonl")
+    assignment, stratum = assign_tweets(rows, seed=cfg.seed, test_fraction=cfg.test_fraction,
+                                        val_fraction=cfg.val_fraction, phase1_fraction=cfg.phase1_fraction,
+                                        strata=cfg.strata)
+    parts = split_rows(rows, assignment)
+    for name in SPLITS:
+        write_jsonl(f"data/split/{name}.jsonl", parts[name])
+    write_jsonl("data/split/train.jsonl", parts["phase1"] + parts["phase2"])
+    chi = quartile_chi_square(parts, stratum)
+    stats = {
+        "pairs": {s: len(parts[s]) for s in SPLITS},
+        "tweets": {s: len({r["tweet_id"] for r in parts[s]}) for s in SPLITS},
+        "pairs_total": len(rows),
+        "stratum_chi_square": chi,
+        "mean_log1p_reply_likes": {s: sum(math.log1p(r["reply_likes"]) for r in parts[s]) / len(parts[s])
+                                   for s in SPLITS},
+    }
+    assert sum(stats["pairs"].values()) == len(rows), "a row was lost or duplicated by the split"
+    write_json("metrics/split.json", stats)
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for s in SPLITS:
+        axes[0].hist([math.log1p(r["reply_likes"]) for r in parts[s]], bins=25, density=True, histtype="step", label=s)
+    axes[0].set(xlabel="log1p(reply_likes)", ylabel="density", title="Engagement by split")
+    axes[0].legend()
+    table = chi["table"]
+    for i, s in enumerate(SPLITS):
+        total = sum(table[i])
+        axes[1].plot(range(1, len(table[i]) + 1), [c / total for c in table[i]], marker="o", label=s)
+    p = chi["p_value"]
+    axes[1].set(xlabel="engagement stratum (quartile)", ylabel="share of pairs",
+                title=f"Stratum shares (chi2 p={p:.3f})" if p is not None else "Stratum shares")
+    fig.tight_layout()
+    fig.savefig("plots/split_distribution.png", dpi=110)
+    print("split:", stats["pairs"], "chi2 p =", p)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""SFT with LoRA: baseline or polychromic, on all train data (sft) or phase-1 only (warmstart).
+
+    dvc repro sft_polychromic@42     # or: python stages/train_sft.py --variant polychromic --phase sft --seed 42
+
+Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive).
+"""
+import argparse
+import json
+from pathlib import Path
+
+from polyreply.config import load_params
+from polyreply.io import atomic_dir, read_jsonl
+from polyreply.modeling import add_lora, load_base, load_tokenizer
+from polyreply.sft import train_sft
+from polyreply.training import open_live, seed_everything
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--variant", choices=["baseline", "polychromic"], required=True)
+    ap.add_argument("--phase", choices=["sft", "warmstart"], required=True)
+    ap.add_argument("--seed", type=int, required=True)
+    args = ap.parse_args()
+    params = load_params()
+    name = f"{args.phase}_{args.variant}"
+    train_file = "data/split/train.jsonl" if args.phase == "sft" else "data/split/phase1.jsonl"
+    max_steps = params.sft.max_steps if args.phase == "sft" else params.warmstart.max_steps
+    poly = params.polychromic if args.variant == "polychromic" else None
+
+    seed_everything(args.seed)
+    tok = load_tokenizer("models/base")
+    model = add_lora(load_base("models/base", for_training=True), params.lora)
+    live = open_live(Path("logs") / name / f"seed{args.seed}")
+    result = train_sft(model, tok, read_jsonl(train_file), read_jsonl("data/split/val.jsonl"), params.sft,
+                       max_steps, params.prompt, poly, args.seed, live)
+    for k, v in result.__dict__.items():
+        live.summary[k] = v
+    live.make_summary()
+    live.end()
+    with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
+        model.save_pretrained(out)
+        (out / "training_result.json").write_text(json.dumps(result.__dict__, indent=2))
+    print(f"{name} seed {args.seed}: eval loss {result.initial_eval_loss:.3f} -> {result.final_eval_loss:.3f} "
+          f"in {result.seconds:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+import pytest
+import yaml
+
+from polyreply.config import EvalConfig, GrpoConfig, ParamsError, build, load_params
+
+
+def write_params(tmp_path, mutate):
+    p = yaml.safe_load(open("params.yaml"))
+    mutate(p)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(p))
+    return path
+
+
+def test_repository_params_load():
+    params = load_params("params.yaml")
+    assert params.polychromic.lambda_ == 0.5
+    assert params.eval.k == (1, 3, 5, 10)
+
+
+def test_unknown_key_is_named(tmp_path):
+    path = write_params(tmp_path, lambda p: p["grpo"].update(kl_coef=0.2))  # typo of kl_coeff
+    with pytest.raises(ParamsError, match=r"grpo\.kl_coef: unknown key"):
+        load_params(path)
+
+
+def test_unknown_nested_key_is_named(tmp_path):
+    path = write_params(tmp_path, lambda p: p["heuristic"]["weights"].update(humour=1.0))
+    with pytest.raises(ParamsError, match=r"heuristic\.weights\.humour: unknown key"):
+        load_params(path)
+
+
+def test_wrong_type_is_named(tmp_path):
+    path = write_params(tmp_path, lambda p: p["sft"].update(max_steps="many"))
+    with pytest.raises(ParamsError, match=r"sft\.max_steps: expected an integer"):
+        load_params(path)
+
+
+def test_bool_is_not_an_int():
+    with pytest.raises(ParamsError, match="grpo.max_steps"):
+        build(GrpoConfig, {"max_steps": True}, "grpo")
+
+
+def test_k_larger_than_n_rejected():
+    with pytest.raises(ParamsError, match=r"eval\.k: k=20 must be between 1 and n_samples=10"):
+        build(EvalConfig, {"n_samples": 10, "k": [1, 20]}, "eval")
+
+
+def test_impossible_split_ratios(tmp_path):
+    path = write_params(tmp_path, lambda p: p["split"].update(test_fraction=0.6, val_fraction=0.4))
+    with pytest.raises(ParamsError, match=r"split\.test_fraction"):
+        load_params(path)
+    path = write_params(tmp_path, lambda p: p["split"].update(phase1_fraction=1.0))
+    with pytest.raises(ParamsError, match=r"split\.phase1_fraction: must be strictly between 0 and 1"):
+        load_params(path)
+
+
+def test_lambda_key_maps_to_field(tmp_path):
+    path = write_params(tmp_path, lambda p: p["polychromic"].update({"lambda": 0.25}))
+    assert load_params(path).polychromic.lambda_ == 0.25
+    path = write_params(tmp_path, lambda p: p["polychromic"].update({"lambda": -1}))
+    with pytest.raises(ParamsError, match=r"polychromic\.lambda: must be >= 0"):
+        load_params(path)
+
+
+def test_unknown_top_level_block(tmp_path):
+    path = write_params(tmp_path, lambda p: p.update(grpoo={}))
+    with pytest.raises(ParamsError, match="grpoo: unknown top-level key"):
+        load_params(path)
+
+
+def test_stage_fails_before_work_on_bad_param(tmp_path):
+    """A stage given a bad -S override exits with the key's name and writes nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    write_params(tmp_path, lambda p: p["validate"].update(on_eror="fail"))
+    res = subprocess.run([sys.executable, str(root / "stages/validate.py")], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert res.returncode != 0
+    assert "validate.on_eror: unknown key" in res.stderr
+    assert not (tmp_path / "data").exists()

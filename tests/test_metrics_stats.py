@@ -1,0 +1,108 @@
+import math
+from itertools import combinations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from polyreply.metrics import (bertscore_f1, bleu, distinct_n, mean_pairwise_cosine_distance, pass_at_k,
+                               rouge_l, self_bleu)
+from polyreply.stats import bootstrap_ci, cohens_d_paired, compare, holm, mean_ci_across_seeds
+
+
+def test_pass_at_k_hand_values():
+    assert pass_at_k(10, 0, 5) == 0.0
+    assert pass_at_k(10, 10, 1) == 1.0
+    assert pass_at_k(10, 3, 1) == pytest.approx(0.3)
+    # n=5, c=2, k=2: 1 - C(3,2)/C(5,2) = 1 - 3/10
+    assert pass_at_k(5, 2, 2) == pytest.approx(0.7)
+    # n-c < k: at least one pass is guaranteed
+    assert pass_at_k(4, 3, 2) == 1.0
+    # matches the combinatorial definition everywhere
+    for n, c, k in [(10, 4, 3), (10, 1, 10), (7, 2, 5)]:
+        assert pass_at_k(n, c, k) == pytest.approx(1 - math.comb(n - c, k) / math.comb(n, k))
+
+
+def test_pass_at_k_rejects_bad_input():
+    with pytest.raises(ValueError):
+        pass_at_k(5, 6, 1)
+    with pytest.raises(ValueError):
+        pass_at_k(5, 1, 6)
+
+
+def test_distinct_n_hand_values():
+    texts = ["the cat sat", "the cat ran"]
+    assert distinct_n(texts, 1) == pytest.approx(4 / 6)   # the, cat, sat, ran over 6 tokens
+    assert distinct_n(texts, 2) == pytest.approx(3 / 4)   # the cat (x2), cat sat, cat ran
+    assert distinct_n(["", ""], 1) == 0.0
+    with pytest.raises(ValueError):
+        distinct_n([], 1)
+
+
+def test_bleu_hand_computed():
+    # p1=5/6, p2=3/5, p3=2/4, p4=1/3, equal lengths (BP=1): BLEU = (5/6*3/5*1/2*1/3)^(1/4)
+    expected = (5 / 6 * 3 / 5 * 1 / 2 * 1 / 3) ** 0.25
+    assert bleu("the cat sat on the mat", ["the cat sat on a mat"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_self_bleu():
+    assert self_bleu(["a b c d e", "a b c d e", "a b c d e"]) == pytest.approx(1.0)
+    pair = ["the cat sat on the mat", "the cat sat on a mat"]
+    expected = np.mean([bleu(pair[0], [pair[1]]), bleu(pair[1], [pair[0]])])
+    assert self_bleu(pair) == pytest.approx(expected)
+    assert self_bleu(["alpha beta gamma delta", "one two three four"]) < 0.05
+
+
+def test_semantic_diversity_hand_values():
+    e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    # pairs: (0,1) 1, (0,2) 0, (1,2) 1 -> mean 2/3
+    assert mean_pairwise_cosine_distance(e) == pytest.approx(2 / 3)
+
+
+def test_rouge_l_best_reference():
+    assert rouge_l("the cat sat", ["dogs bark", "the cat sat"]) == pytest.approx(1.0)
+    # LCS("a b c d", "a x c y") = 2 -> P = R = 0.5
+    assert rouge_l("a b c d", ["a x c y"]) == pytest.approx(0.5)
+
+
+def test_bertscore_offline_orders_candidates():
+    scores = bertscore_f1(["I love growing tomatoes in my garden", "Quarterly tax filing deadline", ""],
+                          [["Growing tomatoes in the garden is lovely"]] * 3)
+    assert scores[0] > scores[1] > 0 and scores[2] == 0.0
+
+
+def test_stats_match_scipy_and_hand_values():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.5, 1, 40)
+    b = a - 0.3 + rng.normal(0, 0.5, 40)
+    res = compare(a, b, samples=500)
+    assert res["wilcoxon_p"] == pytest.approx(stats.wilcoxon(a, b).pvalue)
+    assert res["mannwhitney_p"] == pytest.approx(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    d = a - b
+    assert res["cohens_d"] == pytest.approx(d.mean() / d.std(ddof=1))
+    assert res["ci_low"] < d.mean() < res["ci_high"]
+    assert cohens_d_paired(np.array([3.0, 5.0]), np.array([1.0, 1.0])) == pytest.approx(3 / math.sqrt(2))
+
+
+def test_identical_models_give_p_one():
+    a = np.array([0.1, 0.5, 0.9])
+    assert compare(a, a.copy())["wilcoxon_p"] == 1.0
+
+
+def test_holm_hand_values():
+    # sorted: 0.01*3=0.03, 0.02*2=0.04, 0.04*1 -> max(0.04, 0.04)
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+
+
+def test_bootstrap_is_seeded():
+    d = np.arange(10.0)
+    assert bootstrap_ci(d, seed=1) == bootstrap_ci(d, seed=1)
+
+
+def test_seed_aggregate_ci():
+    one = mean_ci_across_seeds([0.4])
+    assert one["ci_low"] is None and one["mean"] == 0.4
+    three = mean_ci_across_seeds([1.0, 2.0, 3.0])
+    half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)
+    assert three["ci_low"] == pytest.approx(2 - half) and three["ci_high"] == pytest.approx(2 + half)

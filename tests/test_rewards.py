@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from polyreply.config import HeuristicConfig, RewardModelConfig
+from polyreply.rewards import (heuristic_components, heuristic_reward, length_score, lexical_variety_score,
+                               punctuation_score, relative_engagement, relevance_score, specificity_score,
+                               train_reward_model, embed_pairs)
+from polyreply.text import embed
+
+
+def test_heuristic_components_hand_values():
+    assert relevance_score("My tomatoes are thriving", "Tomatoes love compost") == 0.5   # 1 shared word
+    assert relevance_score("My tomatoes are thriving", "Thriving tomatoes!") == 1.0
+    assert relevance_score("My tomatoes are thriving", "Nice weather") == 0.0
+    assert length_score("one two three four", 8, 30) == 0.5
+    assert length_score(" ".join(["w"] * 45), 8, 30) == 0.5
+    assert length_score("", 8, 30) == 0.0
+    assert lexical_variety_score("a a b b") == 0.5
+    assert punctuation_score("WOW AMAZING!!!") == pytest.approx(0.2)
+    assert punctuation_score("Nice work.") == 1.0
+    assert specificity_score("So true!") == 0.0
+    assert specificity_score("Water them early in the morning.") == 1.0
+
+
+def test_heuristic_reward_is_weighted_mean():
+    cfg = HeuristicConfig()
+    tweet, reply = "Just planted tomatoes today", "Tomatoes need six hours of sun, good luck with them."
+    comps = heuristic_components(tweet, reply, cfg)
+    w = cfg.weights
+    expected = (w.relevance * comps["relevance"] + w.length * comps["length"] + w.sentiment * comps["sentiment"]
+                + w.lexical_variety * comps["lexical_variety"] + w.punctuation * comps["punctuation"]
+                + w.genericness * comps["genericness"]) / 1.0
+    assert heuristic_reward(tweet, reply, cfg) == pytest.approx(expected)
+    assert heuristic_reward(tweet, reply, cfg) > heuristic_reward(tweet, "So true!", cfg)
+
+
+def test_relative_engagement_removes_popularity():
+    rows = [{"tweet_id": "a", "reply_likes": 0}, {"tweet_id": "a", "reply_likes": 2},
+            {"tweet_id": "b", "reply_likes": 1000}]
+    y = relative_engagement(rows)
+    assert y[0] == pytest.approx(-np.log(3) / 2) and y[1] == pytest.approx(np.log(3) / 2) and y[2] == 0.0
+
+
+def test_batched_embeddings_equal_per_example():
+    texts = ["Love the tomatoes!", "Quarterly tax deadline", "So true."]
+    batched = embed(texts)
+    single = np.stack([embed([t])[0] for t in texts])
+    assert np.allclose(batched, single, atol=1e-5)
+    t, r = embed_pairs(["x tweet", "x tweet"], texts[:2])
+    assert np.allclose(t[0], t[1])
+
+
+def test_reward_model_learns_relevance():
+    """Synthetic: likes are high for replies on the tweet's subject, low for off-topic ones."""
+    rng = np.random.default_rng(0)
+    topics = {"tomatoes": "garden", "espresso": "coffee", "marathon": "running", "telescope": "space",
+              "guitar": "music", "sourdough": "baking"}
+    rows, i = [], 0
+    for t, (word, area) in enumerate(topics.items()):
+        for j in range(6):
+            for other in topics:
+                on = other == word
+                rows.append({"tweet_id": f"{t}-{j}", "tweet": f"Thoughts on {word} and {area} #{j}",
+                             "reply_id": str(i), "reply": f"I really like {other} a lot",
+                             "reply_likes": int(rng.poisson(30 if on else 2))})
+                i += 1
+    train = [r for r in rows if not r["tweet_id"].endswith("-5")]
+    test = [r for r in rows if r["tweet_id"].endswith("-5")]
+    model, history = train_reward_model(train, RewardModelConfig(epochs=150, hidden_size=32, patience=150))
+    pred = model.score([r["tweet"] for r in test], [r["reply"] for r in test])
+    assert stats.pearsonr(pred, relative_engagement(test)).statistic > 0.7
+    assert history[-1]["train_mse"] < history[0]["train_mse"]
