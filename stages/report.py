@@ -28,10 +28,11 @@ def main() -> None:
         summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
     analysis = analyse(rows, cfg.k, bootstrap_samples=cfg.bootstrap_samples, alpha=cfg.alpha)
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
-    for s in seeds:  # the primary metric, per seed, for the across-seed aggregate
+    for s in seeds:  # metrics derived by analyse() (pass@k/mean_judges), per seed, for the aggregate
         for m in MODELS:
             mine = [r for r in rows if r["seed"] == s and r["model"] == m]
-            summaries[s]["models"][m][analysis["primary_metric"]] = sum(r[analysis["primary_metric"]] for r in mine) / len(mine)
+            for k in metric_names:
+                summaries[s]["models"][m].setdefault(k, sum(r[k] for r in mine) / len(mine))
     aggregate = seed_aggregate(summaries, metric_names, cfg.alpha)
 
     training = {}
@@ -50,6 +51,7 @@ def main() -> None:
             entry[m] = {"greedy": gens[m][i]["greedy"], "sample": gens[m][i]["samples"][0]}
         samples.append(entry)
 
+    Path("metrics").mkdir(exist_ok=True)
     Path("metrics/report.md").write_text(markdown_report(
         analysis, aggregate, cfg.k, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json("metrics/reward_model.json"), read_json("metrics/split.json")), encoding="utf-8")
@@ -64,6 +66,7 @@ def main() -> None:
     })
     write_json("metrics/comparisons.json", analysis["tests"])
 
+    Path("plots").mkdir(exist_ok=True)
     # DVC plot data (wide CSV: one line per model) and PNGs for people.
     fig, axes = plt.subplots(1, len(JUDGES), figsize=(5 * len(JUDGES), 3.8), sharey=True)
     for ax, j in zip(axes, JUDGES):

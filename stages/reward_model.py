@@ -38,6 +38,7 @@ def main() -> None:
         model.save(out, cfg)
     write_json("metrics/reward_model.json", metrics)
 
+    Path("plots").mkdir(exist_ok=True)
     order = np.argsort(pred)
     bins = np.array_split(order, 10)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))

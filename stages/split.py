@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import math  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -37,6 +38,7 @@ def main() -> None:
     assert sum(stats["pairs"].values()) == len(rows), "a row was lost or duplicated by the split"
     write_json("metrics/split.json", stats)
 
+    Path("plots").mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for s in SPLITS:
         axes[0].hist([math.log1p(r["reply_likes"]) for r in parts[s]], bins=25, density=True, histtype="step", label=s)

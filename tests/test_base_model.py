@@ -1,0 +1,40 @@
+import json
+
+import torch
+
+from polyreply.config import BaseModelConfig, PromptConfig
+from polyreply.io import atomic_dir
+from polyreply.modeling import build_base_model, encode_prompts, load_base, load_tokenizer, save_base_model
+from polyreply.policy_gradient import sample_completions
+
+
+def test_packaged_smollm2_loads_offline_saves_and_generates(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = BaseModelConfig()
+    model, tok = build_base_model(cfg)
+    with atomic_dir(tmp_path / "base") as out:
+        save_base_model(model, tok, out, cfg)
+    saved = json.loads((tmp_path / "base" / "config.json").read_text())
+    assert "quantization_config" not in saved
+    assert any(p.name.endswith(".safetensors") for p in (tmp_path / "base").iterdir())
+    tok2 = load_tokenizer(tmp_path / "base")
+    assert tok2.model_max_length == 512
+    model2 = load_base(tmp_path / "base").eval()
+    enc = encode_prompts(tok2, ["Just planted my first tomatoes of the season!"], PromptConfig())
+    roll = sample_completions(model2, tok2, enc, n=1, max_new_tokens=12, greedy=True)
+    assert roll.texts[0].strip(), "the base model should produce a reply"
+    with torch.no_grad():
+        a = model(**{k: v for k, v in enc.items()}).logits
+        b = model2(**{k: v for k, v in enc.items()}).logits
+    assert torch.allclose(a, b, atol=1e-4), "saved safetensors must reproduce the GGUF-loaded model"
+
+
+def test_atomic_dir_leaves_no_partial_output(tmp_path):
+    final = tmp_path / "adapter"
+    try:
+        with atomic_dir(final) as out:
+            (out / "weights.bin").write_text("half")
+            raise KeyboardInterrupt  # a kill mid-save
+    except KeyboardInterrupt:
+        pass
+    assert not final.exists() and not (tmp_path / "adapter.partial").exists()
