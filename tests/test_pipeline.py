@@ -121,6 +121,21 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     run(["dvc", "checkout", "-q"], repo, check=False)
 
 
+@pytest.mark.parametrize("override,message", [
+    ("grpo.kl_coef=0.2", "kl_coef"),                                   # typo: unknown key
+    ("grpo.kl_coeff=lots", "grpo.kl_coeff: expected a number"),        # wrong type
+    ("eval.k=[1,20]", "eval.k: k=20 must be between 1 and n_samples"),  # k > n
+])
+def test_bad_param_override_fails_before_work_naming_key(repo, override, message):
+    lock_before = (repo / "dvc.lock").read_text()
+    res = run(["dvc", "exp", "run", "-S", override], repo, check=False)
+    out = res.stdout + res.stderr
+    run(["git", "checkout", "-q", "--", "."], repo)
+    assert res.returncode != 0
+    assert message in out, out[-2000:]
+    assert (repo / "dvc.lock").read_text() == lock_before
+
+
 def test_killed_training_stage_recovers_with_identical_result(repo):
     stage, out = "sft_polychromic@1", "models/sft_polychromic/seed1"
     before = lock_md5(repo, stage, out)
@@ -129,16 +144,25 @@ def test_killed_training_stage_recovers_with_identical_result(repo):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/loss.tsv"
     deadline = time.time() + 120
-    while time.time() < deadline:
+    killed_mid_training = False
+    while time.time() < deadline and proc.poll() is None:
         if tsv.exists() and 3 <= len(tsv.read_text().splitlines()) < 25:
+            killed_mid_training = True
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert not (repo / out).exists() or lock_md5(repo, stage, out) == before
-    res = run(["dvc", "repro"], repo)
+    assert killed_mid_training, "could not catch the stage mid-training"
+    # no half-written adapter is ever left where a finished one belongs
+    assert not (repo / out).exists() or (repo / out / "adapter_config.json").exists()
+    # a plain rerun completes (DVC clears the dead process's lock) and the workspace is consistent
+    run(["dvc", "repro"], repo)
+    assert lock_md5(repo, stage, out) == before
+    assert (repo / out / "adapter_model.safetensors").exists()
+    # and actually retraining from scratch reproduces the uninterrupted result bit for bit
+    res = run(["dvc", "repro", "-f", "-s", stage], repo)
     assert stage in ran_stages(res.stdout)
-    assert lock_md5(repo, stage, out) == before, "rerun after a kill must reproduce the uninterrupted result"
+    assert lock_md5(repo, stage, out) == before, "retraining with the same seed must give the same adapter"
     assert "up to date" in run(["dvc", "status"], repo).stdout
 
 

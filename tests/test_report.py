@@ -1,0 +1,45 @@
+import numpy as np
+
+from polyreply.evaluation import JUDGES, MODELS
+from polyreply.report import analyse
+
+KS = (1, 5, 10)
+
+
+def rows_with(effects: dict[str, float], n_prompts=30, seeds=(1,), noise=0.05):
+    """Per-prompt rows where model m's pass@k = 0.3 + effects[m] + noise."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in seeds:
+        for m in MODELS:
+            for t in range(n_prompts):
+                r = {"model": m, "seed": s, "tweet_id": f"t{t}", "predicted_engagement": float(rng.normal()),
+                     "semantic_diversity": 0.5}
+                for j in JUDGES:
+                    for k in KS:
+                        r[f"pass@{k}/{j}"] = float(np.clip(0.3 + effects.get(m, 0) + rng.normal(0, noise), 0, 1))
+                rows.append(r)
+    return rows
+
+
+def test_clear_effects_are_detected_and_answered():
+    res = analyse(rows_with({"sft_polychromic": 0.3, "grpo_polychromic": 0.5, "grpo_baseline": 0.2}), KS,
+                  bootstrap_samples=300, alpha=0.05)
+    a = res["answers"]
+    assert a["Q1"]["verdict"] == "yes" and a["Q1"]["mean_diff"] > 0.25
+    assert a["Q2"]["verdict"] == "yes"
+    assert a["Q3"]["verdict"] == "yes"
+    assert a["Q4"]["best"] == "grpo_polychromic" and "significantly better than every" in a["Q4"]["verdict"]
+    # Holm-adjusted p-values never fall below the raw ones
+    assert all(t["wilcoxon_p_holm"] >= t["wilcoxon_p"] for t in res["tests"])
+
+
+def test_no_effect_is_not_called_significant():
+    res = analyse(rows_with({}), KS, bootstrap_samples=300, alpha=0.05)
+    for q in ("Q1", "Q2", "Q3"):
+        assert res["answers"][q]["verdict"] == "no significant difference at this sample size"
+
+
+def test_worse_model_is_reported_as_worse():
+    res = analyse(rows_with({"sft_polychromic": -0.2}), KS, bootstrap_samples=300, alpha=0.05)
+    assert res["answers"]["Q1"]["verdict"] == "no: significantly worse"
