@@ -211,6 +211,7 @@ class PolychromicConfig:
     top_p: float = 0.95
     max_new_tokens: int = 24
     lexical_weight: float = 0.0  # diversity = (1-w) * semantic + w * lexical
+    normalize_advantages: bool = True  # set advantages / std over sets, so lambda weighs a unit-scale term
 
     def check(self, where):
         _require(self.lambda_ >= 0, f"{where}.lambda", "must be >= 0")

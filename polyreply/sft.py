@@ -5,7 +5,7 @@
 
 where y_1..y_n are n replies *sampled from the current policy* for the same tweet and A_i
 is the polychromic set-level advantage (``policy_gradient.set_level_advantages``,
-Hamid et al. 2025): sets of replies are scored by mean quality x diversity, and every
+Hamid et al. 2025; by default scaled to unit std per prompt, like GRPO): sets of replies are scored by mean quality x diversity, and every
 member gets its set's advantage. The term's gradient is sum_i A_i grad log pi(y_i), so
 diversity really steers the update (the predecessor subtracted a no-grad constant).
 Quality q_i = clip(cos(emb(y_i), emb(reference)), 0, 1); diversity d_ij =
@@ -60,7 +60,7 @@ def polychromic_loss(model, tok, tweets: list[str], references: list[str], cfg: 
     for p, ref in enumerate(references):
         group = rollout.texts[p * cfg.n_samples:(p + 1) * cfg.n_samples]
         quality, distance = scorer(group, ref, cfg.lexical_weight)
-        adv, f = set_level_advantages(quality, distance, cfg.set_size)
+        adv, f = set_level_advantages(quality, distance, cfg.set_size, normalize=cfg.normalize_advantages)
         advantages.append(adv)
         diversities.append(mean_offdiag(distance))
         set_values.append(float(f.mean()))

@@ -73,6 +73,10 @@ def test_set_level_advantages_hand_computed():
     # A_0 = mean(0.2-0.4, 0.5-0.4) = -0.05 ; A_2 = mean(0.1, 0.1) = 0.1
     assert torch.allclose(adv, torch.tensor([-0.05, -0.05, 0.1]), atol=1e-6)
     # the low-quality but diverse reply is pushed *up*: diversity enters the advantage
+    # normalised: (f - 0.4) / std(f), std = sqrt(0.02) -> sets (-sqrt2, 1/sqrt2, 1/sqrt2)
+    adv_n, _ = set_level_advantages(q, d, set_size=2, normalize=True, eps=0.0)
+    r2 = math.sqrt(2)
+    assert torch.allclose(adv_n, torch.tensor([(-r2 + 1 / r2) / 2, (-r2 + 1 / r2) / 2, 1 / r2]), atol=1e-5)
 
 
 def test_completion_mask_stops_after_first_eos():
