@@ -17,15 +17,18 @@ QUESTIONS = {
 TRAINED = MODELS[1:]
 
 
-def primary_metric(kmax: int) -> str:
-    return f"pass@{kmax}/mean_judges"
+PRIMARY = "pass@k_mean/mean_judges"
 
 
-def add_mean_judges(rows: list[dict], ks) -> None:
-    """Primary metric: Pass@k averaged over the three judges, so no model wins by gaming one judge."""
+def add_derived_metrics(rows: list[dict], ks) -> None:
+    """Pass@k averaged over the three judges (no model wins by gaming one judge), and the
+    primary metric: that average over every k in eval.k (area under the Pass@k curve), which
+    rewards both a good first reply (k=1, where RL helps) and a good best-of-k (where diversity
+    helps) and does not saturate when Pass@10 reaches 1 under a lenient judge."""
     for r in rows:
         for k in ks:
             r[f"pass@{k}/mean_judges"] = float(np.mean([r[f"pass@{k}/{j}"] for j in JUDGES]))
+        r[PRIMARY] = float(np.mean([r[f"pass@{k}/mean_judges"] for k in ks]))
 
 
 def per_prompt_means(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
@@ -42,52 +45,58 @@ def aligned(means: dict, model: str, metric: str, tweets: list[str]) -> np.ndarr
     return np.array([means[model][t][metric] for t in tweets])
 
 
-def comparison_metrics(kmax: int) -> list[str]:
-    return [primary_metric(kmax)] + [f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity"]
+def comparison_metrics(ks) -> list[str]:
+    kmin, kmax = min(ks), max(ks)
+    return ([PRIMARY, f"pass@{kmin}/mean_judges", f"pass@{kmax}/mean_judges"]
+            + [f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity"])
+
+
+def verdict(test: dict, alpha: float) -> str:
+    if test["wilcoxon_p_holm"] < alpha:
+        return "yes" if test["mean_diff"] > 0 else "no: significantly worse"
+    return "no significant difference at this sample size"
 
 
 def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> dict:
-    add_mean_judges(rows, ks)
-    kmax = max(ks)
+    add_derived_metrics(rows, ks)
+    kmin, kmax = min(ks), max(ks)
     means = per_prompt_means(rows)
     tweets = sorted(next(iter(means.values())))
     for m in MODELS:
         if m not in means or sorted(means[m]) != tweets:
             raise ValueError(f"report: model {m} is missing or was evaluated on different prompts")
-    primary = primary_metric(kmax)
-    model_primary = {m: float(aligned(means, m, primary, tweets).mean()) for m in TRAINED}
+    model_primary = {m: float(aligned(means, m, PRIMARY, tweets).mean()) for m in TRAINED}
     best = max(model_primary, key=model_primary.get)
     planned = [(q, a, b) for q, (_, a, b) in QUESTIONS.items()] + [("Q4", best, o) for o in TRAINED if o != best]
     tests = []
     for q, a, b in planned:
-        for metric in comparison_metrics(kmax):
+        for metric in comparison_metrics(ks):
             res = compare(aligned(means, a, metric, tweets), aligned(means, b, metric, tweets),
                           samples=bootstrap_samples, alpha=alpha, seed=len(tests))
             tests.append({"question": q, "model_a": a, "model_b": b, "metric": metric, **res})
-    for t, p in zip(tests, holm([t["wilcoxon_p"] for t in tests])):
+    for t, p in zip(tests, holm([t["wilcoxon_p"] for t in tests])):  # Holm across *all* comparisons
         t["wilcoxon_p_holm"] = p
     answers = {}
-    for q in ("Q1", "Q2", "Q3", "Q4"):
-        prim = [t for t in tests if t["question"] == q and t["metric"] == primary]
-        if q == "Q4":
-            text = QUESTIONS_Q4
-            worst = max(prim, key=lambda t: t["wilcoxon_p_holm"]) if prim else None
-            sig_all = all(t["wilcoxon_p_holm"] < alpha and t["mean_diff"] > 0 for t in prim)
-            verdict = (f"{best} is best on {primary} and significantly better than every other trained model"
-                       if sig_all else f"{best} ranks first on {primary}, but not significantly better than "
-                       f"{worst['model_b']} (Holm p={worst['wilcoxon_p_holm']:.3g}, d={worst['cohens_d']:.2f})")
-            answers[q] = {"question": text, "best": best, "verdict": verdict,
-                          "ranking": sorted(model_primary.items(), key=lambda kv: -kv[1])}
-            continue
-        t = prim[0]
-        if t["wilcoxon_p_holm"] < alpha:
-            verdict = "yes" if t["mean_diff"] > 0 else "no: significantly worse"
-        else:
-            verdict = "no significant difference at this sample size"
-        answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict, "model_a": t["model_a"],
-                      "model_b": t["model_b"], "metric": primary, "mean_diff": t["mean_diff"],
-                      "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"]}
-    return {"primary_metric": primary, "prompts": len(tweets), "tests": tests, "answers": answers,
+    for q in ("Q1", "Q2", "Q3"):
+        by_metric = {t["metric"]: t for t in tests if t["question"] == q}
+        t = by_metric[PRIMARY]
+        answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict(t, alpha), "model_a": t["model_a"],
+                      "model_b": t["model_b"], "metric": PRIMARY, "mean_diff": t["mean_diff"],
+                      "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"],
+                      "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/mean_judges"], alpha),
+                                   "mean_diff": by_metric[f"pass@{k}/mean_judges"]["mean_diff"],
+                                   "p_holm": by_metric[f"pass@{k}/mean_judges"]["wilcoxon_p_holm"]}
+                               for k in sorted({kmin, kmax})}}
+    prim = [t for t in tests if t["question"] == "Q4" and t["metric"] == PRIMARY]
+    weakest = max(prim, key=lambda t: t["wilcoxon_p_holm"])
+    if all(t["wilcoxon_p_holm"] < alpha and t["mean_diff"] > 0 for t in prim):
+        text = f"{best} is best on {PRIMARY} and significantly better than every other trained model"
+    else:
+        text = (f"{best} ranks first on {PRIMARY}, but not significantly better than {weakest['model_b']} "
+                f"(Holm p={weakest['wilcoxon_p_holm']:.3g}, d={weakest['cohens_d']:.2f})")
+    answers["Q4"] = {"question": QUESTIONS_Q4, "best": best, "verdict": text,
+                     "ranking": sorted(model_primary.items(), key=lambda kv: -kv[1])}
+    return {"primary_metric": PRIMARY, "prompts": len(tweets), "tests": tests, "answers": answers,
             "model_primary": model_primary}
 
 
@@ -114,7 +123,8 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
     kmax = max(ks)
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
          f"Seeds: {list(seeds)}; held-out test prompts: {analysis['prompts']} (tweets never seen in training); "
-         f"primary metric: `{analysis['primary_metric']}` (Pass@{kmax} averaged over three judges).",
+         f"primary metric: `{analysis['primary_metric']}` (Pass@k averaged over the three judges and over "
+         f"k in {list(ks)}).",
          "Paired tests over prompts (per-prompt values averaged over seeds): Wilcoxon signed-rank (Holm-corrected "
          "across all comparisons), Mann-Whitney U, Cohen's d_z, bootstrap 95% CI of the mean difference.", "",
          "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
@@ -126,7 +136,9 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
         else:
             L.append(f"**{q}. {a['question']}** Answer: **{a['verdict']}** — {a['model_a']} minus {a['model_b']} "
                      f"on {a['metric']}: {a['mean_diff']:+.3f} (95% CI {a['ci'][0]:+.3f} to {a['ci'][1]:+.3f}), "
-                     f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}.")
+                     f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}. "
+                     + "; ".join(f"At Pass@{k} (mean of judges): {v['verdict']} ({v['mean_diff']:+.3f}, "
+                                 f"Holm p={v['p_holm']:.3g})" for k, v in a["at_k"].items()) + ".")
         L.append("")
     L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
     cols = ([f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity", "self_bleu",

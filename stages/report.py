@@ -59,7 +59,8 @@ def main() -> None:
     write_json("metrics/summary.json", {
         "primary_metric": analysis["primary_metric"],
         "models": {m: {k: aggregate[m][k]["mean"] for k in
-                       [analysis["primary_metric"]] + [f"pass@{kmax}/{j}" for j in JUDGES]
+                       [analysis["primary_metric"], f"pass@{min(cfg.k)}/mean_judges", f"pass@{kmax}/mean_judges"]
+                       + [f"pass@{kmax}/{j}" for j in JUDGES]
                        + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "rouge_l",
                           "bertscore_f1", "mean_length_words"]} for m in MODELS},
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},

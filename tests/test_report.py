@@ -27,6 +27,7 @@ def test_clear_effects_are_detected_and_answered():
                   bootstrap_samples=300, alpha=0.05)
     a = res["answers"]
     assert a["Q1"]["verdict"] == "yes" and a["Q1"]["mean_diff"] > 0.25
+    assert a["Q1"]["at_k"][1]["verdict"] == "yes" and a["Q1"]["at_k"][10]["verdict"] == "yes"
     assert a["Q2"]["verdict"] == "yes"
     assert a["Q3"]["verdict"] == "yes"
     assert a["Q4"]["best"] == "grpo_polychromic" and "significantly better than every" in a["Q4"]["verdict"]
@@ -43,3 +44,4 @@ def test_no_effect_is_not_called_significant():
 def test_worse_model_is_reported_as_worse():
     res = analyse(rows_with({"sft_polychromic": -0.2}), KS, bootstrap_samples=300, alpha=0.05)
     assert res["answers"]["Q1"]["verdict"] == "no: significantly worse"
+    assert res["answers"]["Q1"]["mean_diff"] < -0.15
