@@ -1,8 +1,10 @@
 """Shared training plumbing: batches in the [prompt | reply] layout, optimiser, dvclive."""
 from __future__ import annotations
 
+import json
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -50,6 +52,22 @@ def make_optimizer(model, lr: float, weight_decay: float, warmup_steps: int, tot
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
 
 
+def save_adapter(model, out_dir: Path, extra_json: dict[str, object]) -> None:
+    """Save a LoRA adapter so that the same seed gives a byte-identical folder (same DVC hash).
+
+    PEFT writes ``target_modules`` from a Python set, whose order follows PYTHONHASHSEED: sort it.
+    Wall-clock figures belong in logs/, never in a model folder.
+    """
+    model.save_pretrained(out_dir)
+    cfg_path = out_dir / "adapter_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    if isinstance(cfg.get("target_modules"), list):
+        cfg["target_modules"] = sorted(cfg["target_modules"])
+    cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True))
+    for name, obj in extra_json.items():
+        (out_dir / name).write_text(json.dumps(obj, indent=2, sort_keys=True))
+
+
 def open_live(log_dir):
     """dvclive writer that never touches dvc.yaml (its outputs are declared in the stage)."""
     from dvclive import Live
@@ -65,4 +83,5 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-__all__ = ["seed_everything", "supervised_batch", "make_optimizer", "open_live", "Timer", "device_of"]
+__all__ = ["seed_everything", "supervised_batch", "make_optimizer", "save_adapter", "open_live", "Timer",
+           "device_of"]

@@ -3,7 +3,6 @@
     dvc repro grpo_polychromic@42    # or: python stages/grpo.py --variant polychromic --seed 42
 """
 import argparse
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from polyreply.grpo import make_reward_fn, train_grpo
 from polyreply.io import atomic_dir, read_jsonl
 from polyreply.modeling import load_policy, load_tokenizer
 from polyreply.rewards import EngagementRewardModel
-from polyreply.training import open_live, seed_everything
+from polyreply.training import open_live, save_adapter, seed_everything
 
 
 def main() -> None:
@@ -49,8 +48,8 @@ def main() -> None:
     live.make_summary()
     live.end()
     with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
-        policy.save_pretrained(out)
-        (out / "grpo_history.json").write_text(json.dumps([asdict(h) for h in history], indent=2))
+        save_adapter(policy, out, {"grpo_history.json": [{k: v for k, v in asdict(h).items() if k != "step_seconds"}
+                                                         for h in history]})
     print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
           f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
 

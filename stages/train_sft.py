@@ -5,14 +5,13 @@
 Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive).
 """
 import argparse
-import json
 from pathlib import Path
 
 from polyreply.config import load_params
 from polyreply.io import atomic_dir, read_jsonl
 from polyreply.modeling import add_lora, load_base, load_tokenizer
 from polyreply.sft import train_sft
-from polyreply.training import open_live, seed_everything
+from polyreply.training import open_live, save_adapter, seed_everything
 
 
 def main() -> None:
@@ -38,8 +37,8 @@ def main() -> None:
     live.make_summary()
     live.end()
     with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
-        model.save_pretrained(out)
-        (out / "training_result.json").write_text(json.dumps(result.__dict__, indent=2))
+        save_adapter(model, out, {"training_result.json": {k: v for k, v in result.__dict__.items()
+                                                           if k != "seconds"}})
     print(f"{name} seed {args.seed}: eval loss {result.initial_eval_loss:.3f} -> {result.final_eval_loss:.3f} "
           f"in {result.seconds:.0f}s")
 
