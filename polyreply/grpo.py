@@ -132,7 +132,8 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
         history.append(st)
         if live is not None:
             for k, v in asdict(st).items():
-                if k != "step":
+                # Wall-clock is kept out of logs/ so that logs (a report dependency) are reproducible.
+                if k not in ("step", "step_seconds"):
                     live.log_metric(f"grpo/{k}", v)
             live.next_step()
         if not math.isfinite(st.loss):

@@ -10,7 +10,7 @@ import numpy as np
 
 from polyreply.config import load_params
 from polyreply.grpo import make_reward_fn, train_grpo
-from polyreply.io import atomic_dir, read_jsonl
+from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import load_policy, load_tokenizer
 from polyreply.rewards import EngagementRewardModel
 from polyreply.training import open_live, save_adapter, seed_everything
@@ -39,14 +39,15 @@ def main() -> None:
         "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),
         "avg_reward_last_quarter": float(np.mean([h.avg_reward for h in last])),
         "final_kl": history[-1].kl, "steps": len(history),
-        "seconds": float(sum(h.step_seconds for h in history)),
-        "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)
-                                             / sum(h.step_seconds for h in history)),
     }
     for k, v in summary.items():
         live.summary[k] = v
     live.make_summary()
     live.end()
+    seconds = float(sum(h.step_seconds for h in history))
+    write_json(Path("metrics/timing") / f"{name}_seed{args.seed}.json", {
+        "seconds": seconds, "steps": len(history),
+        "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)) / seconds})
     with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
         save_adapter(policy, out, {"grpo_history.json": [{k: v for k, v in asdict(h).items() if k != "step_seconds"}
                                                          for h in history]})

@@ -40,7 +40,7 @@ def main() -> None:
         for s in seeds:
             summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
             keep = ("initial_eval_loss", "final_eval_loss", "final_eval_diversity", "avg_reward_first_quarter",
-                    "avg_reward_last_quarter", "final_kl", "seconds")
+                    "avg_reward_last_quarter", "final_kl")
             training[f"{run} seed {s}"] = {k: summ[k] for k in keep if k in summ}
 
     gens = {m: read_jsonl(Path("data/generations") / f"seed{seeds[0]}" / f"{m}.jsonl") for m in MODELS}

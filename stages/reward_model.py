@@ -33,10 +33,11 @@ def main() -> None:
                "test_spearman": float(spearman.statistic), "test_spearman_p": float(spearman.pvalue),
                "test_mse": float(np.mean((pred - target) ** 2)), "test_pairs": len(test),
                "train_pairs": len(train), "epochs_run": len(history),
-               "best_val_mse": float(min(h["val_mse"] for h in history)), "train_seconds": t.seconds}
+               "best_val_mse": float(min(h["val_mse"] for h in history))}
     with atomic_dir(Path("models/reward_model")) as out:
         model.save(out, cfg)
     write_json("metrics/reward_model.json", metrics)
+    write_json("metrics/timing/reward_model.json", {"seconds": t.seconds, "epochs": len(history)})
 
     Path("plots").mkdir(exist_ok=True)
     order = np.argsort(pred)

@@ -2,13 +2,14 @@
 
     dvc repro sft_polychromic@42     # or: python stages/train_sft.py --variant polychromic --phase sft --seed 42
 
-Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive).
+Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive, reproducible),
+metrics/timing/{phase}_{variant}_seed{seed}.json (wall-clock, kept apart so logs/ stays reproducible).
 """
 import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
-from polyreply.io import atomic_dir, read_jsonl
+from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import add_lora, load_base, load_tokenizer
 from polyreply.sft import train_sft
 from polyreply.training import open_live, save_adapter, seed_everything
@@ -32,13 +33,15 @@ def main() -> None:
     live = open_live(Path("logs") / name / f"seed{args.seed}")
     result = train_sft(model, tok, read_jsonl(train_file), read_jsonl("data/split/val.jsonl"), params.sft,
                        max_steps, params.prompt, poly, args.seed, live)
-    for k, v in result.__dict__.items():
+    reproducible = {k: v for k, v in result.__dict__.items() if k != "seconds"}
+    for k, v in reproducible.items():
         live.summary[k] = v
     live.make_summary()
     live.end()
+    write_json(Path("metrics/timing") / f"{name}_seed{args.seed}.json", {"seconds": result.seconds,
+                                                                         "steps": result.steps})
     with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
-        save_adapter(model, out, {"training_result.json": {k: v for k, v in result.__dict__.items()
-                                                           if k != "seconds"}})
+        save_adapter(model, out, {"training_result.json": reproducible})
     print(f"{name} seed {args.seed}: eval loss {result.initial_eval_loss:.3f} -> {result.final_eval_loss:.3f} "
           f"in {result.seconds:.0f}s")
 

@@ -100,6 +100,11 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/diversity_score.tsv"
     assert len(tsv.read_text().splitlines()) == 31  # header + 30 steps
     assert (repo / "plots/pass_at_k_learned_reward.csv").read_text().startswith("k,base,")
+    # wall-clock lives in metrics/timing/, never in logs/ (a report dependency that must be reproducible)
+    timing = json.loads((repo / "metrics/timing/grpo_polychromic_seed1.json").read_text())
+    assert timing["seconds"] > 0 and timing["generated_tokens_per_second"] > 0
+    assert not list((repo / "logs").rglob("*seconds*"))
+    assert "seconds" not in (repo / "logs/sft_baseline/seed1/metrics.json").read_text()
     # metrics are visible to `dvc metrics show`, and nothing is stale
     assert "predicted_engagement" in run(["dvc", "metrics", "show", "--json"], repo).stdout
     assert "up to date" in run(["dvc", "status"], repo).stdout
