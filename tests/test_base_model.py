@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import torch
 
 from polyreply.config import BaseModelConfig, PromptConfig
@@ -38,3 +39,15 @@ def test_atomic_dir_leaves_no_partial_output(tmp_path):
     except KeyboardInterrupt:
         pass
     assert not final.exists() and not (tmp_path / "adapter.partial").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="on a GPU this path loads NF4 weights instead")
+def test_4bit_request_on_cpu_fails_with_a_message_naming_the_param(tmp_path):
+    """The QLoRA path (base_model.load_in_4bit) is for CUDA; on CPU it must fail clearly, not silently load fp32."""
+    cfg = BaseModelConfig(source="tiny", load_in_4bit=True)
+    model, tok = build_base_model(cfg)
+    with atomic_dir(tmp_path / "base") as out:
+        save_base_model(model, tok, out, cfg)
+    assert json.loads((tmp_path / "base" / "polyreply_base.json").read_text())["load_in_4bit"] is True
+    with pytest.raises(RuntimeError, match=r"base_model\.load_in_4bit=true needs a CUDA GPU"):
+        load_base(tmp_path / "base", for_training=True)
