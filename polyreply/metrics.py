@@ -90,11 +90,15 @@ def _rouge():
     return _ROUGE
 
 
-def bertscore_f1(candidates: list[str], references: list[list[str]], batch_size: int = 64) -> np.ndarray:
+def bertscore_f1(candidates: list[str], references: list[list[str]], batch_size: int = 1) -> np.ndarray:
     """BERTScore F1 (Zhang et al. 2020) with the packaged MiniLM encoder, layer 6, no rescaling.
 
     Multi-reference: the best reference per candidate. Empty candidates score 0 by
     definition (bert-score would warn and return 0 too).
+
+    batch_size=1 on purpose: bert-score batches the *set* of unique sentences, whose order follows
+    PYTHONHASHSEED, so batch composition and padding (and the last bits of every score) changed from
+    run to run. One sentence per forward pass makes the score a function of the inputs only (~35% slower).
     """
     if len(candidates) != len(references):
         raise ValueError("bertscore_f1: candidates and references differ in length")

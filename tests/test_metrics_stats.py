@@ -1,5 +1,10 @@
+import json
 import math
+import os
+import subprocess
+import sys
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +111,23 @@ def test_seed_aggregate_ci():
     three = mean_ci_across_seeds([1.0, 2.0, 3.0])
     half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)
     assert three["ci_low"] == pytest.approx(2 - half) and three["ci_high"] == pytest.approx(2 + half)
+
+
+BERTSCORE_SCRIPT = """
+import json
+from polyreply.io import read_jsonl
+from polyreply.metrics import bertscore_f1
+rows = read_jsonl("data/demo/synthetic_tweet_replies.jsonl")[:300]  # many sentences of tied word counts
+print(json.dumps([float(x) for x in bertscore_f1([r["reply"] for r in rows], [[r["tweet"]] for r in rows])]))
+"""
+
+
+def test_bertscore_does_not_depend_on_python_hash_seed():
+    # bert-score orders its unique sentences through a set; the scores must not follow PYTHONHASHSEED.
+    outs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        res = subprocess.run([sys.executable, "-c", BERTSCORE_SCRIPT], env=env, capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).resolve().parents[1])
+        outs.append(json.loads(res.stdout.strip().splitlines()[0]))
+    assert len(outs[0]) == 300 and outs[0] == outs[1]
