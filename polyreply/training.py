@@ -56,7 +56,7 @@ def save_adapter(model, out_dir: Path, extra_json: dict[str, object]) -> None:
     """Save a LoRA adapter so that the same seed gives a byte-identical folder (same DVC hash).
 
     PEFT writes ``target_modules`` from a Python set, whose order follows PYTHONHASHSEED: sort it.
-    Wall-clock figures belong in logs/, never in a model folder.
+    Wall-clock figures go to metrics/timing/ (see the stages), never into a model folder.
     """
     model.save_pretrained(out_dir)
     cfg_path = out_dir / "adapter_config.json"
