@@ -4,14 +4,38 @@ Shared logic for the DVC stages in ``stages/``. Stages stay thin: read params, c
 this package, write their declared outputs.
 """
 import atexit
+import logging
 import os
 import resource
 import sys
+import warnings
 
 # Nothing in this project may reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Stages print their own progress lines (polyreply.progress); tqdm bars ("Loading weights") only
+# fill non-interactive logs with carriage returns.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+class _DropKnownHarmless(logging.Filter):
+    """Drop one known-harmless log message by prefix; every other record passes."""
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
+
+
+# bitsandbytes (needed only for 4-bit QLoRA on CUDA) looks for an optional CPU kernel package on
+# import and warns on every stage start when it is absent; we never run 4-bit on CPU.
+logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(
+    _DropKnownHarmless("Failed to load CPU gemm_4bit_forward"))
+# peft 0.21 reads transformers' deprecated alias when it wraps a model; nothing for us to change.
+warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 
 __version__ = "0.1.0"
 

@@ -141,7 +141,9 @@ class BaseModelConfig:
     # local: a folder with a transformers checkpoint.  tiny: random tiny Llama (tests).
     source: Literal["packaged", "hub", "local", "tiny"] = "packaged"
     name_or_path: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    # Compute dtype. auto: bf16 where the hardware computes it natively (CPU with AVX512-BF16 or AMX,
+    # CUDA with bf16), else fp32. LoRA weights, optimizer state and log-probs stay fp32 in every case.
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     max_length: int = 512
     load_in_4bit: bool = False
     tiny_hidden_size: int = 32

@@ -9,6 +9,7 @@ import torch
 from .config import EvalConfig, HeuristicConfig, PromptConfig
 from .metrics import (bertscore_f1, distinct_n, mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
 from .modeling import device_of, encode_prompts
+from .progress import Progress
 from .policy_gradient import sample_completions
 from .rewards import EngagementRewardModel, heuristic_reward, specificity_score
 from .text import embed, words
@@ -27,20 +28,26 @@ def test_prompts(rows: list[dict], max_prompts: int) -> list[dict]:
 
 
 @torch.no_grad()
-def generate(model, tok, prompts: list[dict], cfg: EvalConfig, prompt_cfg: PromptConfig, seed: int) -> list[dict]:
+def generate(model, tok, prompts: list[dict], cfg: EvalConfig, prompt_cfg: PromptConfig, seed: int,
+             progress_name: str = "generate") -> list[dict]:
     """n sampled replies (seeded) and one greedy reply per prompt, in batched generate calls."""
     torch.manual_seed(seed)
-    per_call = max(1, cfg.batch_size // cfg.n_samples)
+    per_call = max(1, cfg.batch_size // (cfg.n_samples + 1))
     out = []
+    progress = Progress(progress_name, len(prompts), unit="prompt", every=per_call)
+    tokens = 0
     for i in range(0, len(prompts), per_call):
         chunk = prompts[i:i + per_call]
         enc = encode_prompts(tok, [p["tweet"] for p in chunk], prompt_cfg, device_of(model))
-        sampled = sample_completions(model, tok, enc, n=cfg.n_samples, max_new_tokens=cfg.max_new_tokens,
-                                     temperature=cfg.temperature, top_p=cfg.top_p)
-        greedy = sample_completions(model, tok, enc, n=1, max_new_tokens=cfg.max_new_tokens, greedy=True)
+        # n sampled rows and the greedy row of each prompt decode together, off one prefill
+        roll = sample_completions(model, tok, enc, n=cfg.n_samples, max_new_tokens=cfg.max_new_tokens,
+                                  temperature=cfg.temperature, top_p=cfg.top_p, with_greedy=True)
+        rows = cfg.n_samples + 1
         for j, p in enumerate(chunk):
-            out.append({**p, "samples": sampled.texts[j * cfg.n_samples:(j + 1) * cfg.n_samples],
-                        "greedy": greedy.texts[j]})
+            texts = roll.texts[j * rows:(j + 1) * rows]
+            out.append({**p, "samples": texts[:-1], "greedy": texts[-1]})
+        tokens += int(roll.lengths.sum())
+        progress.update(len(chunk), tokens=tokens)
     return out
 
 

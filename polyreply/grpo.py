@@ -19,6 +19,7 @@ import torch
 from .config import GrpoConfig, HeuristicConfig, PromptConfig
 from .modeling import device_of, encode_prompts
 from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
+from .progress import Progress
 from .rewards import EngagementRewardModel, heuristic_reward
 from .text import embed
 
@@ -111,7 +112,7 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
 
 
 def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
-               reward_fn: RewardFn, seed: int, live=None) -> list[GrpoStepStats]:
+               reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo") -> list[GrpoStepStats]:
     # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
     policy.eval()
     reference.eval()
@@ -123,6 +124,7 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
     order, cursor = rng.permutation(len(tweets)), 0
     kl_coeff = cfg.kl_coeff
     history = []
+    progress = Progress(progress_name, cfg.max_steps)
     for step in range(1, cfg.max_steps + 1):
         if cursor + cfg.prompts_per_step > len(order):
             order, cursor = rng.permutation(len(tweets)), 0
@@ -136,6 +138,7 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
                 if k not in ("step", "step_seconds"):
                     live.log_metric(f"grpo/{k}", v)
             live.next_step()
+        progress.update(reward=st.avg_reward, kl=st.kl, length=st.mean_length, loss=st.loss)
         if not math.isfinite(st.loss):
             raise FloatingPointError(f"GRPO loss became non-finite at step {step}")
         if st.kl > cfg.max_kl:

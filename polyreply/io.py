@@ -17,7 +17,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
     """Read a JSONL file written by this project (already validated)."""
     path = Path(path)
     rows = []
-    with path.open("r", encoding="utf-8") as fh:
+    with path.open("r", encoding="utf-8-sig") as fh:  # -sig: a leading BOM is not part of line 1
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -12,80 +12,32 @@ go through the same ``completion_logprobs``.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-
-@dataclass
-class Rollout:
-    input_ids: torch.Tensor        # [N, L] prompt + completion
-    attention_mask: torch.Tensor   # [N, L]
-    completion_mask: torch.Tensor  # [N, L-P] 1 for completion tokens up to and including EOS
-    prompt_len: int
-    texts: list[str]               # decoded completions, N = prompts * n
-
-    @property
-    def completion_ids(self) -> torch.Tensor:
-        return self.input_ids[:, self.prompt_len:]
-
-    @property
-    def lengths(self) -> torch.Tensor:
-        return self.completion_mask.sum(-1)
-
-
-def completion_mask_from_ids(completion_ids: torch.Tensor, eos_token_id: int) -> torch.Tensor:
-    """1 up to and including the first EOS; 0 after (pad may equal EOS, as in SmolLM2)."""
-    is_eos = completion_ids == eos_token_id
-    seen_before = torch.cumsum(is_eos.long(), dim=-1) - is_eos.long()
-    return (seen_before == 0).long()
-
-
-@torch.no_grad()
-def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens: int,
-                       temperature: float = 1.0, top_p: float = 1.0, greedy: bool = False,
-                       seed: int | None = None) -> Rollout:
-    """One batched ``generate`` call for all prompts x n samples (never a per-sample loop)."""
-    was_training = model.training
-    model.eval()
-    if seed is not None:
-        torch.manual_seed(seed)
-    gen_kwargs = dict(max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
-                      eos_token_id=tok.eos_token_id, num_return_sequences=1 if greedy else n)
-    if greedy:
-        gen_kwargs.update(do_sample=False)
-    else:
-        gen_kwargs.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
-    out = model.generate(input_ids=prompt_batch["input_ids"], attention_mask=prompt_batch["attention_mask"],
-                         **gen_kwargs)
-    if was_training:
-        model.train()
-    reps = 1 if greedy else n
-    prompt_len = prompt_batch["input_ids"].shape[1]
-    prompt_mask = prompt_batch["attention_mask"].repeat_interleave(reps, dim=0)
-    completion = out[:, prompt_len:]
-    if completion.shape[1] == 0:  # nothing generated at all
-        completion = torch.full((out.shape[0], 1), tok.eos_token_id, dtype=out.dtype, device=out.device)
-        out = torch.cat([out, completion], dim=1)
-    cmask = completion_mask_from_ids(completion, tok.eos_token_id)
-    texts = tok.batch_decode(completion * cmask + tok.pad_token_id * (1 - cmask), skip_special_tokens=True)
-    return Rollout(input_ids=out, attention_mask=torch.cat([prompt_mask, cmask], dim=1),
-                   completion_mask=cmask, prompt_len=prompt_len, texts=[t.strip() for t in texts])
+from .modeling import causal_lm_parts
+from .sampling import Rollout, completion_mask_from_ids, sample_completions  # noqa: F401 (the core's API)
 
 
 def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int,
                         temperature: float = 1.0) -> torch.Tensor:
-    """Log-prob of every completion token, shape [N, L-P]; carries gradient if enabled.
+    """Log-prob of every completion token in fp32, shape [N, L-P]; carries gradient if enabled.
 
-    Only the logits that predict completion tokens are materialised (``logits_to_keep``),
-    so the 49k-vocabulary head never runs over prompt positions.
+    The decoder body runs in the model's compute dtype (bf16 where native); the output head and
+    log-softmax run in fp32, on the positions that predict completion tokens only, so ratios, KL
+    and losses never see bf16-rounded logits (a logit of 20 is only resolved to 0.125 in bf16).
     """
-    n_completion = input_ids.shape[1] - prompt_len
+    decoder, head = causal_lm_parts(model)
     position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                logits_to_keep=n_completion + 1, use_cache=False)
-    logits = out.logits[:, :-1, :].float() / temperature  # predicts positions P .. L-1
+    hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                     use_cache=False).last_hidden_state[:, prompt_len - 1:-1]  # predicts positions P .. L-1
+    if isinstance(head, torch.nn.Linear):
+        bias = None if head.bias is None else head.bias.float()
+        logits = F.linear(hidden.float(), head.weight.float(), bias)
+    else:  # a wrapped head (e.g. LoRA on lm_head): let it run, then upcast
+        logits = head(hidden).float()
+    logits = logits / temperature
     targets = input_ids[:, prompt_len:]
     return torch.gather(F.log_softmax(logits, dim=-1), 2, targets.unsqueeze(-1)).squeeze(-1)
 

@@ -9,6 +9,7 @@ Every input row ends in exactly one place: the validated output or the rejected 
 """
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ def validate_jsonl(path: str | Path, *, max_text_chars: int = 2000, extra_fields
     if not path.exists():
         raise DataError(f"{path}: input file not found (set data.raw_path in params.yaml)")
     raw_bytes = path.read_bytes()
+    if raw_bytes.startswith(codecs.BOM_UTF8):  # editors on Windows write one; it is not part of line 1's JSON
+        raw_bytes = raw_bytes[len(codecs.BOM_UTF8):]
     result = ValidationResult()
     seen_reply: dict[str, int] = {}
     tweet_text: dict[str, tuple[str, int]] = {}
@@ -149,9 +152,9 @@ def validate_jsonl(path: str | Path, *, max_text_chars: int = 2000, extra_fields
         for name, kind in ALL_FIELDS.items():
             if name not in obj or obj[name] is None:
                 if name in REQUIRED:
-                    problem = (name, "required field is missing")
+                    problem = (name, "required field is missing" if name not in obj else "required field is null")
                     break
-                continue
+                continue  # an optional field may be absent or null
             value, err = _check_value(name, kind, obj[name], max_text_chars)
             if err:
                 problem = (name, err)

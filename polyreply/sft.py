@@ -22,6 +22,7 @@ import torch
 from .config import PolychromicConfig, PromptConfig, SftConfig
 from .metrics import pairwise_lexical_distance
 from .modeling import device_of, encode_prompts
+from .progress import Progress
 from .policy_gradient import (completion_logprobs, masked_mean, policy_gradient_loss, sample_completions,
                               set_level_advantages)
 from .text import embed
@@ -121,7 +122,8 @@ class SftResult:
 
 
 def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: SftConfig, max_steps: int,
-              prompt_cfg: PromptConfig, poly: PolychromicConfig | None, seed: int, live=None) -> SftResult:
+              prompt_cfg: PromptConfig, poly: PolychromicConfig | None, seed: int, live=None,
+              progress_name: str = "sft") -> SftResult:
     """Train LoRA ``model`` in place. ``poly`` None (or lambda 0) = baseline SFT."""
     import time
     start = time.perf_counter()
@@ -142,6 +144,7 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         return ev, div
 
     initial_eval, _ = log_eval(0)
+    progress = Progress(progress_name, max_steps)
     ev, div, loss_value = initial_eval, float("nan"), float("nan")
     for step in range(1, max_steps + 1):
         if cursor + cfg.batch_size > len(order):
@@ -166,13 +169,13 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
             logs.update({"train/diversity_score": stats["diversity_score"],
                          "train/set_objective": stats["set_objective"],
                          "train/sample_quality": stats["sample_quality"],
-                         "train/poly_surrogate": float(surrogate)})
+                         "train/poly_surrogate": surrogate.item()})
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], cfg.grad_clip)
         opt.step()
         sched.step()
-        loss_value = float(loss)
+        loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise FloatingPointError(f"SFT loss became non-finite at step {step}")
         logs["train/loss"] = loss_value
@@ -182,6 +185,10 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
                 live.log_metric(k, v)
         if step % cfg.eval_every == 0 or step == max_steps:
             ev, div = log_eval(step)
+        shown = {"loss": loss_value, "ce": logs["train/quality_loss"], "val_loss": ev}
+        if use_poly:
+            shown["diversity"] = logs["train/diversity_score"]
+        progress.update(**shown)
         if live is not None:
             live.next_step()
     return SftResult(final_train_loss=loss_value, final_eval_loss=ev, initial_eval_loss=initial_eval,

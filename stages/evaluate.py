@@ -1,12 +1,13 @@
 """Score every model's test generations for one seed: Pass@k under three judges, diversity, quality.
 
-    dvc repro evaluate@42     # or: python stages/evaluate.py --seed 42
+    dvc repro evaluate@42     # or: tools/python stages/evaluate.py --seed 42
 """
 import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
 from polyreply.evaluation import MODELS, reference_thresholds, score_model, summarise
+from polyreply.progress import Progress
 from polyreply.io import read_jsonl, write_json, write_jsonl
 from polyreply.rewards import EngagementRewardModel
 
@@ -20,10 +21,12 @@ def main() -> None:
     gens = {m: read_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{m}.jsonl") for m in MODELS}
     thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic)
     per_prompt, summary = [], {}
+    progress = Progress(f"evaluate seed{args.seed}", len(MODELS), unit="model", every=1)
     for m in MODELS:
         rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval)
         per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
         summary[m] = summarise(rows)
+        progress.update(model=m, prompts=len(rows))
     write_jsonl(Path("data/eval") / f"seed{args.seed}" / "per_prompt.jsonl", per_prompt)
     write_json(Path("metrics/eval") / f"seed{args.seed}.json",
                {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary})

@@ -1,6 +1,6 @@
 """Sample eval.n_samples replies (seeded) + one greedy reply per held-out test tweet, for one model.
 
-    dvc repro generate@sft_polychromic-42   # or: python stages/generate.py --model sft_polychromic --seed 42
+    dvc repro generate@sft_polychromic-42   # or: tools/python stages/generate.py --model sft_polychromic --seed 42
 
 One stage per model so that a GRPO change regenerates only the GRPO models' replies.
 """
@@ -25,7 +25,8 @@ def main() -> None:
     model = load_policy("models/base", adapter, merge=True).eval()
     prompts = test_prompts(read_jsonl("data/split/test.jsonl"), params.eval.max_prompts)
     with Timer() as t:
-        rows = generate(model, tok, prompts, params.eval, params.prompt, seed=args.seed)
+        rows = generate(model, tok, prompts, params.eval, params.prompt, seed=args.seed,
+                        progress_name=f"generate {args.model} seed{args.seed}")
     write_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{args.model}.jsonl", rows)
     print(f"generate {args.model} seed {args.seed}: {len(rows)} prompts in {t.seconds:.0f}s")
 

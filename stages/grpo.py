@@ -1,6 +1,6 @@
 """GRPO from a phase-1 warm-start on phase-2 tweets; the warm-start is the KL reference.
 
-    dvc repro grpo_polychromic@42    # or: python stages/grpo.py --variant polychromic --seed 42
+    dvc repro grpo_polychromic@42    # or: tools/python stages/grpo.py --variant polychromic --seed 42
 """
 import argparse
 from dataclasses import asdict
@@ -33,7 +33,7 @@ def main() -> None:
     name = f"grpo_{args.variant}"
     live = open_live(Path("logs") / name / f"seed{args.seed}")
     history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
-                         reward_fn, args.seed, live)
+                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}")
     first, last = history[: max(1, len(history) // 4)], history[-max(1, len(history) // 4):]
     summary = {
         "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),

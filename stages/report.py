@@ -1,6 +1,6 @@
 """Aggregate all seeds, answer Q1-Q4 with paired statistics, write plots and metrics/report.md.
 
-    dvc repro report          # or: python stages/report.py
+    dvc repro report          # or: tools/python stages/report.py
 """
 import matplotlib
 

@@ -1,6 +1,6 @@
 """Train the engagement reward model (frozen MiniLM + MLP) on train pairs; validate on held-out test pairs.
 
-    dvc repro reward_model    # or: python stages/reward_model.py
+    dvc repro reward_model    # or: tools/python stages/reward_model.py
 
 Outputs: models/reward_model/, metrics/reward_model.json (Pearson/Spearman on test pairs),
 plots/reward_calibration.png.

@@ -1,6 +1,6 @@
 """Split validated pairs by tweet_id into test | val | phase1 | phase2 (train = phase1 + phase2).
 
-    dvc repro split           # or: python stages/split.py
+    dvc repro split           # or: tools/python stages/split.py
 """
 import matplotlib
 

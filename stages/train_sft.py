@@ -1,6 +1,6 @@
 """SFT with LoRA: baseline or polychromic, on all train data (sft) or phase-1 only (warmstart).
 
-    dvc repro sft_polychromic@42     # or: python stages/train_sft.py --variant polychromic --phase sft --seed 42
+    dvc repro sft_polychromic@42     # or: tools/python stages/train_sft.py --variant polychromic --phase sft --seed 42
 
 Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive, reproducible),
 metrics/timing/{phase}_{variant}_seed{seed}.json (wall-clock, kept apart so logs/ stays reproducible).
@@ -32,7 +32,7 @@ def main() -> None:
     model = add_lora(load_base("models/base", for_training=True), params.lora)
     live = open_live(Path("logs") / name / f"seed{args.seed}")
     result = train_sft(model, tok, read_jsonl(train_file), read_jsonl("data/split/val.jsonl"), params.sft,
-                       max_steps, params.prompt, poly, args.seed, live)
+                       max_steps, params.prompt, poly, args.seed, live, progress_name=f"{name} seed{args.seed}")
     reproducible = {k: v for k, v in result.__dict__.items() if k != "seconds"}
     for k, v in reproducible.items():
         live.summary[k] = v

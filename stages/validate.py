@@ -1,6 +1,6 @@
 """Validate the raw JSONL against the schema (polyreply/schema.py).
 
-    dvc repro validate        # or: python stages/validate.py
+    dvc repro validate        # or: tools/python stages/validate.py
 
 Writes data/validated/pairs.jsonl, data/validated/rejected.jsonl and metrics/validate.json.
 validate.on_error=fail stops on the first bad row set with file:line:field messages;

@@ -5,7 +5,10 @@ import torch
 
 from polyreply.config import BaseModelConfig, PromptConfig
 from polyreply.io import atomic_dir
-from polyreply.modeling import build_base_model, encode_prompts, load_base, load_tokenizer, save_base_model
+from transformers import AutoModelForCausalLM
+
+from polyreply.modeling import (build_base_model, encode_prompts, load_base, load_tokenizer, native_bf16,
+                               save_base_model)
 from polyreply.policy_gradient import sample_completions
 
 
@@ -24,10 +27,17 @@ def test_packaged_smollm2_loads_offline_saves_and_generates(tmp_path, monkeypatc
     enc = encode_prompts(tok2, ["Just planted my first tomatoes of the season!"], PromptConfig())
     roll = sample_completions(model2, tok2, enc, n=1, max_new_tokens=12, greedy=True)
     assert roll.texts[0].strip(), "the base model should produce a reply"
+    # models/base stores fp32 (dtype auto); it loads in bf16 where the CPU computes bf16 natively
+    assert next(model.parameters()).dtype == torch.float32
+    assert model2.dtype == (torch.bfloat16 if native_bf16() else torch.float32)
+    fp32 = AutoModelForCausalLM.from_pretrained(tmp_path / "base", dtype=torch.float32)
     with torch.no_grad():
         a = model(**{k: v for k, v in enc.items()}).logits
-        b = model2(**{k: v for k, v in enc.items()}).logits
+        b = fp32(**{k: v for k, v in enc.items()}).logits
+        c = model2(**{k: v for k, v in enc.items()}).logits.float()
     assert torch.allclose(a, b, atol=1e-4), "saved safetensors must reproduce the GGUF-loaded model"
+    # bf16 compute stays close to fp32: same next-token choice at (almost) every position
+    assert (a.argmax(-1) == c.argmax(-1)).float().mean() > 0.9
 
 
 def test_atomic_dir_leaves_no_partial_output(tmp_path):

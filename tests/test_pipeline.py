@@ -34,9 +34,21 @@ def tiny_params(p: dict) -> dict:
     return p
 
 
+DVC = str(Path(sys.executable).parent / "dvc")
+
+
+def clean_env() -> dict:
+    """As a user's shell: no environment activated and its bin/ not on PATH (stages find .venv themselves)."""
+    env_bin = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "POLYREPLY_PYTHON")}
+    env["PATH"] = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != env_bin)
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
 def run(cmd, cwd, check=True, **kw):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, **kw)
+    cmd = [DVC if c == "dvc" and i == 0 else c for i, c in enumerate(cmd)]
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=clean_env(), **kw)
     if check and res.returncode != 0:
         raise AssertionError(f"{cmd} failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
     return res
@@ -54,9 +66,12 @@ def lock_md5(repo: Path, stage: str, path: str) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = tmp_path_factory.mktemp("pipeline")
-    for name in ("stages", "polyreply", "dvc.yaml"):
+    for name in ("stages", "polyreply", "tools", "dvc.yaml"):
         src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / name)
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, repo / name)
+    # the environment running the tests plays the clone's .venv (tools/python finds it, as for a user)
+    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (repo / ".gitignore").write_text(".venv\n")
     (repo / "data/demo").mkdir(parents=True)
     shutil.copy(ROOT / "data/demo/synthetic_tweet_replies.jsonl", repo / "data/demo/")
     (repo / "params.yaml").write_text(yaml.safe_dump(tiny_params(yaml.safe_load((ROOT / "params.yaml").read_text()))))
@@ -126,6 +141,24 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     run(["dvc", "checkout", "-q"], repo, check=False)
 
 
+def test_queued_experiment_runs_in_a_temp_copy_without_activated_env(repo):
+    """`dvc queue` workers run stages in .dvc/tmp/exps/<copy>, which has no .venv: tools/python looks above."""
+    run(["dvc", "exp", "run", "--queue", "-S", "eval.bootstrap_samples=150", "-n", "queued-aa"], repo)
+    run(["dvc", "queue", "start", "-j", "1"], repo)
+    deadline = time.time() + 300
+    status = ""
+    while time.time() < deadline:
+        status = run(["dvc", "queue", "status"], repo).stdout
+        if "Success" in status or "Failed" in status:
+            break
+        time.sleep(2)
+    run(["dvc", "queue", "stop", "--kill"], repo, check=False)
+    logs = run(["dvc", "queue", "logs", "queued-aa"], repo, check=False)
+    assert "Success" in status, status + logs.stdout[-3000:] + logs.stderr[-2000:]
+    shown = run(["dvc", "exp", "show", "--json"], repo).stdout
+    assert "queued-aa" in shown
+
+
 @pytest.mark.parametrize("override,message", [
     ("grpo.kl_coef=0.2", "kl_coef"),                                   # typo: unknown key
     ("grpo.kl_coeff=lots", "grpo.kl_coeff: expected a number"),        # wrong type
@@ -144,8 +177,7 @@ def test_bad_param_override_fails_before_work_naming_key(repo, override, message
 def test_killed_training_stage_recovers_with_identical_result(repo):
     stage, out = "sft_polychromic@1", "models/sft_polychromic/seed1"
     before = lock_md5(repo, stage, out)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    proc = subprocess.Popen(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, start_new_session=True,
+    proc = subprocess.Popen([DVC, "repro", "-f", "-s", stage], cwd=repo, env=clean_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/loss.tsv"
     deadline = time.time() + 120

@@ -24,6 +24,7 @@ def test_good_rows_pass(tmp_path):
     ('{"tweet_id": "t1", "tweet": "x"', "<line>", "malformed JSON"),
     ('[1, 2]', "<line>", "expected a JSON object"),
     (json.dumps({k: v for k, v in good_row(1).items() if k != "reply"}), "reply", "required field is missing"),
+    (json.dumps(good_row(1, reply=None)), "reply", "required field is null"),
     (json.dumps(good_row(1, reply="   ")), "reply", "empty text"),
     (json.dumps(good_row(1, reply_likes="12")), "reply_likes", "non-negative integer"),
     (json.dumps(good_row(1, reply_likes=-3)), "reply_likes", "negative count"),
@@ -44,6 +45,22 @@ def test_bad_row_is_rejected_with_line_and_field(tmp_path, line, field, message)
     rej = res.rejected[0]
     assert rej["line"] == 2 and rej["field"] == field and message in rej["error"]
     assert res.rows_in == len(res.rows) + len(res.rejected)
+
+
+def test_utf8_bom_at_start_of_file_is_accepted(tmp_path):
+    """Editors on Windows save JSONL with a BOM; line 1 is still a good row."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps(good_row(i)) for i in range(3)).encode() + b"\n")
+    res = validate_jsonl(path)
+    assert not res.rejected and [r["reply_id"] for r in res.rows] == ["r0", "r1", "r2"]
+    assert res.rows[0]["tweet_id"] == "t0"  # the BOM did not end up inside a value
+    from polyreply.io import read_jsonl
+    assert read_jsonl(path)[0]["tweet_id"] == "t0"
+
+
+def test_null_optional_field_is_absent_not_an_error(tmp_path):
+    res = validate_jsonl(write_lines(tmp_path / "in.jsonl", [good_row(0, tweet_likes=None)]))
+    assert not res.rejected and "tweet_likes" not in res.rows[0]
 
 
 def test_bad_encoding(tmp_path):

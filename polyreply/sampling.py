@@ -1,0 +1,138 @@
+"""Batched sampling of n replies per prompt: one KV-cached decode loop for every caller.
+
+Evaluation, GRPO rollouts and polychromic SFT all sample here. Compared with calling
+``model.generate`` once for the samples and again for the greedy reply, the loop
+- runs the prompt prefill once per prompt and copies its KV cache to the n (+1 greedy) rows;
+- decodes sampled and greedy rows in the same batch (a greedy row takes the argmax);
+- applies nucleus (top-p) filtering on the top-``NUCLEUS_CANDIDATES`` tokens, falling back to a
+  full sort only when those do not cover top_p, so the result is exact nucleus sampling;
+- stops as soon as every row has produced EOS.
+Randomness comes from torch's global generator, so ``seed`` (or ``seed_everything``) fixes the output.
+
+Layout: ``[left-padded prompt | completion, right-padded]``; every completion starts at column
+``prompt_len`` (see ``policy_gradient.completion_logprobs``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+NUCLEUS_CANDIDATES = 256
+
+
+@dataclass
+class Rollout:
+    input_ids: torch.Tensor        # [N, L] prompt + completion
+    attention_mask: torch.Tensor   # [N, L]
+    completion_mask: torch.Tensor  # [N, L-P] 1 for completion tokens up to and including EOS
+    prompt_len: int
+    texts: list[str]               # decoded completions, N = prompts * rows per prompt
+
+    @property
+    def completion_ids(self) -> torch.Tensor:
+        return self.input_ids[:, self.prompt_len:]
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.completion_mask.sum(-1)
+
+
+def completion_mask_from_ids(completion_ids: torch.Tensor, eos_token_id: int) -> torch.Tensor:
+    """1 up to and including the first EOS; 0 after (pad may equal EOS, as in SmolLM2)."""
+    is_eos = completion_ids == eos_token_id
+    seen_before = torch.cumsum(is_eos.long(), dim=-1) - is_eos.long()
+    return (seen_before == 0).long()
+
+
+def _draw_from_sorted(vals: torch.Tensor, idx: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Inverse-CDF draw from the nucleus of rows sorted by descending probability."""
+    keep = (vals.cumsum(-1) - vals) < top_p
+    cdf = (vals * keep).cumsum(-1)
+    u = torch.rand(vals.shape[0], 1, device=vals.device, dtype=cdf.dtype) * cdf[:, -1:]
+    choice = torch.searchsorted(cdf, u, right=True).clamp(max=vals.shape[-1] - 1)
+    return idx.gather(-1, choice).squeeze(-1)
+
+
+def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_CANDIDATES) -> torch.Tensor:
+    """One token per row from the smallest set of most probable tokens whose mass reaches top_p.
+
+    A token is kept when the mass of the tokens ranked above it is < top_p (so the top token is
+    always kept). ``probs`` [R, V] sums to 1 per row; returns token ids [R]. Rows whose top
+    ``candidates`` tokens already hold top_p are drawn from those; only the others (flat rows)
+    pay for a sort of the whole vocabulary.
+    """
+    k = min(candidates, probs.shape[-1]) if top_p < 1.0 else probs.shape[-1]
+    if k == probs.shape[-1]:
+        vals, idx = probs.sort(dim=-1, descending=True)
+        return _draw_from_sorted(vals, idx, top_p)
+    vals, idx = probs.topk(k, dim=-1)
+    flat = vals.sum(-1) < top_p
+    if not bool(flat.any()):
+        return _draw_from_sorted(vals, idx, top_p)
+    out = torch.empty(probs.shape[0], dtype=torch.long, device=probs.device)
+    out[~flat] = _draw_from_sorted(vals[~flat], idx[~flat], top_p)
+    full_vals, full_idx = probs[flat].sort(dim=-1, descending=True)
+    out[flat] = _draw_from_sorted(full_vals, full_idx, top_p)
+    return out
+
+
+def choose_tokens(logits: torch.Tensor, greedy_rows: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+    """Argmax for greedy rows, nucleus sampling at ``temperature`` for the others. logits [R, V] fp32."""
+    greedy_pick = logits.argmax(-1)
+    if bool(greedy_rows.all()):
+        return greedy_pick
+    sampled = nucleus_sample(torch.softmax(logits / temperature, dim=-1), top_p)
+    return torch.where(greedy_rows, greedy_pick, sampled)
+
+
+@torch.no_grad()
+def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens: int,
+                       temperature: float = 1.0, top_p: float = 1.0, greedy: bool = False,
+                       with_greedy: bool = False, seed: int | None = None) -> Rollout:
+    """Sample ``n`` completions per prompt in one batched decode loop (never a per-sample loop).
+
+    ``greedy``: one greedy completion per prompt instead. ``with_greedy``: n sampled rows and then
+    one greedy row per prompt, decoded together. Rows are ordered prompt by prompt.
+    """
+    was_training = model.training
+    model.eval()
+    if seed is not None:
+        torch.manual_seed(seed)
+    prompt_ids, prompt_mask = prompt_batch["input_ids"], prompt_batch["attention_mask"]
+    reps = 1 if greedy else n + int(with_greedy)
+    greedy_rows = torch.tensor([greedy or (with_greedy and j == n) for j in range(reps)],
+                               device=prompt_ids.device).repeat(prompt_ids.shape[0])
+    eos, pad = tok.eos_token_id, tok.pad_token_id
+
+    positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
+    out = model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True,
+                logits_to_keep=1)
+    cache = out.past_key_values
+    if reps > 1:
+        cache.batch_repeat_interleave(reps)
+    logits = out.logits[:, -1].float().repeat_interleave(reps, dim=0)
+    attention = prompt_mask.repeat_interleave(reps, dim=0)
+    next_position = positions[:, -1:].repeat_interleave(reps, dim=0) + 1
+    finished = torch.zeros(attention.shape[0], dtype=torch.bool, device=attention.device)
+    steps = []
+    for step in range(max_new_tokens):
+        token = torch.where(finished, torch.full_like(finished, pad, dtype=torch.long),
+                            choose_tokens(logits, greedy_rows, temperature, top_p))
+        steps.append(token)
+        finished |= token == eos
+        if bool(finished.all()) or step == max_new_tokens - 1:
+            break
+        attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
+        out = model(input_ids=token[:, None], attention_mask=attention, position_ids=next_position,
+                    past_key_values=cache, use_cache=True)
+        next_position = next_position + 1
+        logits = out.logits[:, -1].float()
+    if was_training:
+        model.train()
+    completion = torch.stack(steps, dim=1) if steps else torch.full((attention.shape[0], 1), eos)
+    cmask = completion_mask_from_ids(completion, eos)
+    texts = tok.batch_decode(completion * cmask + pad * (1 - cmask), skip_special_tokens=True)
+    return Rollout(input_ids=torch.cat([prompt_ids.repeat_interleave(reps, dim=0), completion], dim=1),
+                   attention_mask=torch.cat([prompt_mask.repeat_interleave(reps, dim=0), cmask], dim=1),
+                   completion_mask=cmask, prompt_len=prompt_ids.shape[1], texts=[t.strip() for t in texts])
