@@ -12,7 +12,8 @@ Measures, on the default model (SmolLM2-135M-Instruct, LoRA r=8 on q/k/v/o):
 - one GRPO step (4 prompts x 4 generations x 32 tokens, beta 0.05, the hybrid reward): this project
   in fp32 and bf16, a naive per-sample loop, and TRL's GRPOTrainer (fp32 and bf16=True), run in
   benchmarks/.venv-trl by this script (`--trl` mode);
-- numerics: 20 SFT steps and 8 GRPO steps in bf16 vs fp32 from one seed (loss and reward curves).
+- numerics: 20 SFT steps and 8 GRPO steps in bf16 vs fp32 from one seed (loss and reward curves),
+  and the GRPO reward of 800 base-model replies sampled in bf16 vs fp32 (does bf16 write worse replies?).
 """
 from __future__ import annotations
 
@@ -204,6 +205,30 @@ def numerics(tok, sft_steps: int = 20, grpo_steps: int = 8) -> dict:
             "grpo_reward_mean_abs_diff": float(abs(np.mean(f["grpo_reward"]) - np.mean(b["grpo_reward"])))}
 
 
+def sampling_quality(tok, n_tweets: int = 40, seeds=(0, 1)) -> dict:
+    """Does bf16 sampling write worse replies? Base model, 10 samples per test tweet, scored by the
+    GRPO reward (hybrid: learned + heuristic), fp32 vs bf16, with the standard error of the difference."""
+    _, reward_fn, _ = grpo_setup()
+    tweets = sorted({r["tweet"] for r in read_jsonl("data/split/test.jsonl")})[:n_tweets]
+    scores = {}
+    for label, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        model, per_label = load(dtype), []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            for i in range(0, len(tweets), 16):
+                chunk = tweets[i:i + 16]
+                roll = sample_completions(model, tok, encode_prompts(tok, chunk, PromptConfig()), n=10,
+                                          max_new_tokens=32, temperature=0.9, top_p=0.95)
+                per_label.extend(reward_fn([t for t in chunk for _ in range(10)], roll.texts).tolist())
+        scores[label] = np.array(per_label)
+    diff = scores["bf16"].mean() - scores["fp32"].mean()
+    se = float(np.sqrt(scores["bf16"].var(ddof=1) / len(scores["bf16"]) + scores["fp32"].var(ddof=1) / len(scores["fp32"])))
+    out = {"replies_per_dtype": len(scores["fp32"]), "mean_reward": {k: float(v.mean()) for k, v in scores.items()},
+           "bf16_minus_fp32": float(diff), "standard_error": se}
+    print("sampling quality", out, flush=True)
+    return out
+
+
 def trl_grpo(bf16: bool, steps: int = 3) -> dict:
     """TRL GRPOTrainer on the identical config (runs inside benchmarks/.venv-trl)."""
     import datasets
@@ -268,7 +293,13 @@ def main() -> None:
     ap.add_argument("--trl", action="store_true")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--fp32", action="store_true")
+    ap.add_argument("--quality", action="store_true", help="only the bf16-vs-fp32 reply-quality check")
     args = ap.parse_args()
+    if args.quality:  # just this check, added to an existing speed.json
+        results = json.loads(OUT.read_text())
+        results["sampling_quality_bf16_vs_fp32"] = sampling_quality(load_tokenizer(BASE))
+        OUT.write_text(json.dumps(results, indent=2) + "\n")
+        return
     if args.trl:
         import trl
         print("TRL_RESULT " + json.dumps({**trl_grpo(bf16=args.bf16), "trl_version": trl.__version__}))
@@ -290,6 +321,7 @@ def main() -> None:
         "sft_step": bench_sft(tok, read_jsonl("data/split/train.jsonl")),
         "grpo_step": bench_grpo(tok),
         "numerics_bf16_vs_fp32": numerics(tok),
+        "sampling_quality_bf16_vs_fp32": sampling_quality(tok),
     }
     results["trl_grpo_step"] = bench_trl()
     ours = results["grpo_step"]["bf16"]["step_seconds"]

@@ -98,3 +98,25 @@ def test_launcher_says_how_to_fix_a_missing_environment(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "POLYREPLY_PYTHON")}
     res = subprocess.run([str(repo / "tools/python"), "-c", "print('ran')"], env=env, capture_output=True, text=True)
     assert res.returncode == 2 and "bash install.sh" in res.stderr and "ran" not in res.stdout
+
+
+def test_launcher_prefers_a_complete_activated_env_and_passes_over_an_incomplete_one(tmp_path):
+    repo = tmp_path / "checkout"
+    (repo / "tools").mkdir(parents=True)
+    shutil.copy2(ROOT / "tools/python", repo / "tools/python")
+    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    base = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "POLYREPLY_PYTHON")}
+    show = [str(repo / "tools/python"), "-c", "import sys; print(sys.prefix)"]
+    # the interpreter the test venv was made from has none of the project's packages
+    bare_env = Path(sys.base_prefix)
+    res = subprocess.run(show, env={**base, "VIRTUAL_ENV": str(bare_env)}, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "not using the activated environment" in res.stderr and "torch" in res.stderr
+    assert Path(res.stdout.strip()).resolve() == Path(sys.prefix).resolve()  # fell back to .venv
+    # an activated env that has everything is used as is
+    res = subprocess.run(show, env={**base, "VIRTUAL_ENV": sys.prefix}, capture_output=True, text=True)
+    assert res.returncode == 0 and "not using" not in res.stderr
+    # POLYREPLY_PYTHON without the packages is an error, not a silent fallback
+    res = subprocess.run(show, env={**base, "POLYREPLY_PYTHON": str(bare_env / "bin" / "python3")},
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "lacks: torch" in res.stderr
