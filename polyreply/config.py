@@ -261,9 +261,11 @@ class HeuristicWeights:
 class HeuristicConfig:
     ideal_words_min: int = 8
     ideal_words_max: int = 30
+    echo_penalty: float = 1.0   # 1: a copy of the tweet scores 0; 0: no echo check
     weights: HeuristicWeights = field(default_factory=HeuristicWeights)
 
     def check(self, where):
+        _require(0.0 <= self.echo_penalty <= 1.0, f"{where}.echo_penalty", "must be in [0, 1]")
         _require(0 < self.ideal_words_min <= self.ideal_words_max, f"{where}.ideal_words_min",
                  "need 0 < ideal_words_min <= ideal_words_max")
 
@@ -298,6 +300,7 @@ class GrpoConfig:
     reward: Literal["learned", "heuristic", "hybrid"] = "hybrid"
     reward_weights: RewardMix = field(default_factory=RewardMix)
     diversity_bonus: float = 0.0
+    log_oracle: bool = False     # demo data: log the oracle score of rollouts (monitoring only)
     adaptive_kl: AdaptiveKl = field(default_factory=AdaptiveKl)
     max_kl: float = 5.0
     grad_clip: float = 1.0
@@ -321,6 +324,7 @@ class EvalConfig:
     top_p: float = 0.95
     max_new_tokens: int = 32
     max_prompts: int = 40
+    prompt_seed: int = 0      # which test tweets are evaluated (a seeded random sample)
     batch_size: int = 64
     bootstrap_samples: int = 2000
     alpha: float = 0.05
@@ -337,6 +341,14 @@ class EvalConfig:
         _require(0 < self.alpha < 1, f"{where}.alpha", "must be in (0, 1)")
 
 
+@dataclass(frozen=True)
+class ProbesConfig:
+    max_prompts: int = 100    # held-out tweets probed (seeded sample, eval.prompt_seed)
+
+    def check(self, where):
+        _require(self.max_prompts >= 2, f"{where}.max_prompts", "must be >= 2")
+
+
 BLOCKS: dict[str, type] = {
     "data": DataConfig,
     "validate": ValidateConfig,
@@ -351,6 +363,7 @@ BLOCKS: dict[str, type] = {
     "heuristic": HeuristicConfig,
     "grpo": GrpoConfig,
     "eval": EvalConfig,
+    "probes": ProbesConfig,
 }
 
 

@@ -1,6 +1,7 @@
 """Generation on held-out tweets and per-prompt scoring of every model."""
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 
 import numpy as np
@@ -12,19 +13,32 @@ from .modeling import device_of, encode_prompts
 from .progress import Progress
 from .policy_gradient import sample_completions
 from .rewards import EngagementRewardModel, heuristic_reward, specificity_score
+from .oracle import echo_score, true_engagement
+from .split import normalise_text
 from .text import embed, words
 
 MODELS = ("base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic")
-JUDGES = ("learned_reward", "heuristic_reward", "reference_similarity")
+# oracle: the demo world's true engagement (polyreply/oracle.py), the only judge independent of training.
+# learned_reward and heuristic_reward are GRPO's training reward: reported as "reward achieved", not evidence.
+JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity")
+TRAINING_REWARD_JUDGES = ("learned_reward", "heuristic_reward")
 
 
-def test_prompts(rows: list[dict], max_prompts: int) -> list[dict]:
-    """Distinct test tweets (sorted by id, capped) with all their human replies as references."""
-    by_tweet: dict[str, dict] = {}
-    for r in rows:
-        entry = by_tweet.setdefault(r["tweet_id"], {"tweet_id": r["tweet_id"], "tweet": r["tweet"], "references": []})
+def eval_prompts(rows: list[dict], max_prompts: int, seed: int) -> list[dict]:
+    """A seeded random sample of max_prompts distinct test tweets, with all their human replies as references.
+
+    Tweets are distinct by normalised text (ids sharing a text are one prompt, their replies
+    pooled); the sample is drawn at random so that no topic or id range is left out (taking the
+    first ids in sorted order once left three topics unevaluated).
+    """
+    by_text: dict[str, dict] = {}
+    for r in sorted(rows, key=lambda r: (r["tweet_id"], r["reply_id"])):
+        entry = by_text.setdefault(normalise_text(r["tweet"]),
+                                   {"tweet_id": r["tweet_id"], "tweet": r["tweet"], "references": []})
         entry["references"].append(r["reply"])
-    return [by_tweet[t] for t in sorted(by_tweet)][:max_prompts]
+    keys = sorted(by_text, key=lambda k: by_text[k]["tweet_id"])
+    chosen = random.Random(seed).sample(keys, min(max_prompts, len(keys)))
+    return sorted((by_text[k] for k in chosen), key=lambda p: p["tweet_id"])
 
 
 @torch.no_grad()
@@ -61,6 +75,7 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
     replies = [r for p in prompts for r in p["references"]]
     learned = reward_model.score(tweets, replies)
     heur = [heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)]
+    oracle = [true_engagement(t, r) for t, r in zip(tweets, replies)]
     sims = []
     for p in prompts:
         if len(p["references"]) < 2:
@@ -71,7 +86,8 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
         sims.extend(s.max(axis=1).tolist())
     if not sims:
         raise ValueError("reference-similarity judge needs test tweets with >= 2 human replies")
-    return {"learned_reward": float(np.median(learned)), "heuristic_reward": float(np.median(heur)),
+    return {"oracle": float(np.median(oracle)),
+            "learned_reward": float(np.median(learned)), "heuristic_reward": float(np.median(heur)),
             "reference_similarity": float(np.median(sims))}
 
 
@@ -85,6 +101,7 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
         raise ValueError(f"expected {n} samples per prompt (eval.n_samples); generations disagree")
     learned = reward_model.score(tweets, samples).reshape(len(generations), n)
     heur = np.array([heuristic_reward(t, s, heuristic_cfg) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
+    oracle = np.array([true_engagement(t, s) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
     sample_emb = embed(samples).reshape(len(generations), n, -1)
     ref_texts = [r for g in generations for r in g["references"]]
     ref_emb_all = embed(ref_texts)
@@ -94,7 +111,8 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
         ref_emb = ref_emb_all[offset:offset + len(g["references"])]
         offset += len(g["references"])
         ref_sim = (sample_emb[i] @ ref_emb.T).max(axis=1)
-        judges = {"learned_reward": learned[i], "heuristic_reward": heur[i], "reference_similarity": ref_sim}
+        judges = {"oracle": oracle[i], "learned_reward": learned[i], "heuristic_reward": heur[i],
+                  "reference_similarity": ref_sim}
         row = {"tweet_id": g["tweet_id"]}
         for judge, scores in judges.items():
             c = int((scores >= thresholds[judge]).sum())
@@ -114,9 +132,24 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
             "mean_length_words": float(np.mean(lengths)),
             "share_short": float(np.mean([x <= cfg.short_reply_words for x in lengths])),
             "share_generic": float(np.mean([specificity_score(s) == 0.0 for s in g["samples"]])),
+            "share_echo": float(np.mean([echo_score(g["tweet"], s, n_novel=0) >= 0.5 for s in g["samples"]])),
+            "greedy_echo": float(echo_score(g["tweet"], g["greedy"], n_novel=0) >= 0.5),
         })
         rows.append(row)
     return rows
+
+
+def reward_vs_oracle(generations: list[dict], reward_model: EngagementRewardModel) -> dict:
+    """Does the learned reward rank a model's own replies as the oracle does? Pearson and Spearman."""
+    from scipy import stats
+    tweets = [g["tweet"] for g in generations for _ in g["samples"]]
+    samples = [s for g in generations for s in g["samples"]]
+    pred = reward_model.score(tweets, samples)
+    truth = np.array([true_engagement(t, s) for t, s in zip(tweets, samples)])
+    if np.std(pred) == 0 or np.std(truth) == 0:
+        return {"pearson": None, "spearman": None, "n": len(samples), "note": "constant scores"}
+    return {"pearson": float(stats.pearsonr(pred, truth).statistic),
+            "spearman": float(stats.spearmanr(pred, truth).statistic), "n": len(samples)}
 
 
 def summarise(per_prompt: list[dict]) -> dict:

@@ -74,10 +74,12 @@ class GrpoStepStats:
     clip_fraction: float
     step_seconds: float
     generated_tokens: int
+    oracle: float | None = None   # mean oracle score of the rollouts (grpo.log_oracle; never in the loss)
 
 
 def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt_cfg: PromptConfig,
-              reward_fn: RewardFn, optimizer, kl_coeff: float, step: int) -> GrpoStepStats:
+              reward_fn: RewardFn, optimizer, kl_coeff: float, step: int,
+              monitor_fn: RewardFn | None = None) -> GrpoStepStats:
     start = time.perf_counter()
     device = device_of(policy)
     g = cfg.num_generations
@@ -103,7 +105,9 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
         torch.nn.utils.clip_grad_norm_([p for p in policy.parameters() if p.requires_grad], cfg.grad_clip)
         optimizer.step()
     group_std = r.std(dim=1, unbiased=False)
-    return GrpoStepStats(step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
+    # proxy (training reward) vs oracle over steps shows reward over-optimisation (Gao et al. 2022)
+    oracle = float(np.mean(monitor_fn(repeated, rollout.texts))) if monitor_fn is not None else None
+    return GrpoStepStats(oracle=oracle, step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
                          reward_std=float(group_std.mean()), kl=st["kl"], kl_coeff=kl_coeff,
                          mean_length=float(rollout.lengths.float().mean()),
                          zero_std_fraction=float((group_std < 1e-6).float().mean()),
@@ -112,7 +116,8 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
 
 
 def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
-               reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo") -> list[GrpoStepStats]:
+               reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo",
+               monitor_fn: RewardFn | None = None) -> list[GrpoStepStats]:
     # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
     policy.eval()
     reference.eval()
@@ -130,15 +135,17 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
             order, cursor = rng.permutation(len(tweets)), 0
         batch = [tweets[i] for i in order[cursor:cursor + cfg.prompts_per_step]]
         cursor += cfg.prompts_per_step
-        st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step)
+        st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step,
+                       monitor_fn)
         history.append(st)
         if live is not None:
             for k, v in asdict(st).items():
                 # Wall-clock is kept out of logs/ so that logs (a report dependency) are reproducible.
-                if k not in ("step", "step_seconds"):
+                if k not in ("step", "step_seconds") and v is not None:
                     live.log_metric(f"grpo/{k}", v)
             live.next_step()
-        progress.update(reward=st.avg_reward, kl=st.kl, length=st.mean_length, loss=st.loss)
+        extra = {"oracle": st.oracle} if st.oracle is not None else {}
+        progress.update(reward=st.avg_reward, **extra, kl=st.kl, length=st.mean_length, loss=st.loss)
         if not math.isfinite(st.loss):
             raise FloatingPointError(f"GRPO loss became non-finite at step {step}")
         if st.kl > cfg.max_kl:

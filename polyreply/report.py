@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .evaluation import JUDGES, MODELS
+from .evaluation import JUDGES, MODELS, TRAINING_REWARD_JUDGES
 from .stats import compare, holm, mean_ci_across_seeds
 
 QUESTIONS = {
@@ -17,18 +17,18 @@ QUESTIONS = {
 TRAINED = MODELS[1:]
 
 
-PRIMARY = "pass@k_mean/mean_judges"
+PRIMARY_JUDGE = "oracle"
+PRIMARY = f"pass@k_mean/{PRIMARY_JUDGE}"
 
 
 def add_derived_metrics(rows: list[dict], ks) -> None:
-    """Pass@k averaged over the three judges (no model wins by gaming one judge), and the
-    primary metric: that average over every k in eval.k (area under the Pass@k curve), which
+    """The primary metric: Pass@k under the oracle (the demo world's true engagement, independent
+    of every training reward) averaged over every k in eval.k (area under the Pass@k curve), which
     rewards both a good first reply (k=1, where RL helps) and a good best-of-k (where diversity
-    helps) and does not saturate when Pass@10 reaches 1 under a lenient judge."""
+    helps). The learned and heuristic rewards are GRPO's training reward: a judge that is the
+    training reward is not evidence, so they are reported as "reward achieved" only."""
     for r in rows:
-        for k in ks:
-            r[f"pass@{k}/mean_judges"] = float(np.mean([r[f"pass@{k}/{j}"] for j in JUDGES]))
-        r[PRIMARY] = float(np.mean([r[f"pass@{k}/mean_judges"] for k in ks]))
+        r[PRIMARY] = float(np.mean([r[f"pass@{k}/{PRIMARY_JUDGE}"] for k in ks]))
 
 
 def per_prompt_means(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
@@ -47,8 +47,8 @@ def aligned(means: dict, model: str, metric: str, tweets: list[str]) -> np.ndarr
 
 def comparison_metrics(ks) -> list[str]:
     kmin, kmax = min(ks), max(ks)
-    return ([PRIMARY, f"pass@{kmin}/mean_judges", f"pass@{kmax}/mean_judges"]
-            + [f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity"])
+    return [PRIMARY, f"pass@{kmin}/{PRIMARY_JUDGE}", f"pass@{kmax}/{PRIMARY_JUDGE}", f"mean_score/{PRIMARY_JUDGE}",
+            f"pass@{kmax}/reference_similarity", "semantic_diversity", "share_echo"]
 
 
 def verdict(test: dict, alpha: float) -> str:
@@ -83,9 +83,9 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
         answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict(t, alpha), "model_a": t["model_a"],
                       "model_b": t["model_b"], "metric": PRIMARY, "mean_diff": t["mean_diff"],
                       "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"],
-                      "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/mean_judges"], alpha),
-                                   "mean_diff": by_metric[f"pass@{k}/mean_judges"]["mean_diff"],
-                                   "p_holm": by_metric[f"pass@{k}/mean_judges"]["wilcoxon_p_holm"]}
+                      "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/{PRIMARY_JUDGE}"], alpha),
+                                   "mean_diff": by_metric[f"pass@{k}/{PRIMARY_JUDGE}"]["mean_diff"],
+                                   "p_holm": by_metric[f"pass@{k}/{PRIMARY_JUDGE}"]["wilcoxon_p_holm"]}
                                for k in sorted({kmin, kmax})}}
     prim = [t for t in tests if t["question"] == "Q4" and t["metric"] == PRIMARY]
     weakest = max(prim, key=lambda t: t["wilcoxon_p_holm"])
@@ -123,8 +123,10 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
     kmax = max(ks)
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
          f"Seeds: {list(seeds)}; held-out test prompts: {analysis['prompts']} (tweets never seen in training); "
-         f"primary metric: `{analysis['primary_metric']}` (Pass@k averaged over the three judges and over "
-         f"k in {list(ks)}).",
+         f"primary metric: `{analysis['primary_metric']}` (Pass@k under the oracle judge, the demo data's "
+         f"true engagement, averaged over k in {list(ks)}; a sample passes when it beats the median human reply).",
+         "The learned and heuristic rewards are GRPO's training reward: their columns are **reward achieved**, "
+         "not evidence of quality.",
          "Paired tests over prompts (per-prompt values averaged over seeds): Wilcoxon signed-rank (Holm-corrected "
          "across all comparisons), Mann-Whitney U, Cohen's d_z, bootstrap 95% CI of the mean difference.", "",
          "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
@@ -137,12 +139,15 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
             L.append(f"**{q}. {a['question']}** Answer: **{a['verdict']}** — {a['model_a']} minus {a['model_b']} "
                      f"on {a['metric']}: {a['mean_diff']:+.3f} (95% CI {a['ci'][0]:+.3f} to {a['ci'][1]:+.3f}), "
                      f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}. "
-                     + "; ".join(f"At Pass@{k} (mean of judges): {v['verdict']} ({v['mean_diff']:+.3f}, "
+                     + "; ".join(f"At Pass@{k} (oracle): {v['verdict']} ({v['mean_diff']:+.3f}, "
                                  f"Holm p={v['p_holm']:.3g})" for k, v in a["at_k"].items()) + ".")
         L.append("")
     L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
-    cols = ([f"pass@{kmax}/{j}" for j in JUDGES] + ["predicted_engagement", "semantic_diversity", "self_bleu",
-            "distinct_2", "rouge_l", "bertscore_f1"])
+    cols = ([f"mean_score/oracle", f"pass@{kmax}/oracle", f"pass@{kmax}/reference_similarity"]
+            + [f"pass@{kmax}/{j}" for j in TRAINING_REWARD_JUDGES]
+            + ["semantic_diversity", "self_bleu", "distinct_2", "share_echo", "rouge_l", "bertscore_f1"])
+    L.append("The two `learned_reward`/`heuristic_reward` columns are reward achieved (GRPO's training reward).")
+    L.append("")
     L.append("| model | " + " | ".join(c.replace("/", " ") for c in cols) + " |")
     L.append("|---" * (len(cols) + 1) + "|")
     for m in MODELS:
@@ -154,7 +159,8 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
         L.append(f"| {m} | " + " | ".join(cells) + " |")
     L += ["", "## Pass@k by judge (mean over seeds)", ""]
     for j in JUDGES:
-        L.append(f"**{j}** (threshold = median score of the human replies: "
+        role = " — reward achieved (training reward), not evidence" if j in TRAINING_REWARD_JUDGES else ""
+        L.append(f"**{j}**{role} (threshold = median score of the human replies: "
                  + ", ".join(f"seed {s}: {t[j]:.3f}" for s, t in thresholds_by_seed.items()) + ")")
         L.append("")
         L.append("| model | " + " | ".join(f"pass@{k}" for k in ks) + " |")
@@ -162,11 +168,13 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
         for m in MODELS:
             L.append(f"| {m} | " + " | ".join(fmt(aggregate[m][f'pass@{k}/{j}']['mean']) for k in ks) + " |")
         L.append("")
-    L += ["## Reward-hacking signals", "", "| model | mean length (words) | share <= short | share generic |",
-          "|---|---|---|---|"]
+    L += ["## Reward-hacking signals", "",
+          "| model | mean length (words) | share <= short | share generic | share echoing the tweet | greedy echoes |",
+          "|---|---|---|---|---|---|"]
     for m in MODELS:
         L.append(f"| {m} | {fmt(aggregate[m]['mean_length_words']['mean'], 1)} | "
-                 f"{fmt(aggregate[m]['share_short']['mean'])} | {fmt(aggregate[m]['share_generic']['mean'])} |")
+                 f"{fmt(aggregate[m]['share_short']['mean'])} | {fmt(aggregate[m]['share_generic']['mean'])} | "
+                 f"{fmt(aggregate[m]['share_echo']['mean'])} | {fmt(aggregate[m]['greedy_echo']['mean'])} |")
     L += ["", "## All paired comparisons", "",
           "| Q | A vs B | metric | mean A | mean B | diff [95% CI] | Wilcoxon p (Holm) | MWU p | d |",
           "|---|---|---|---|---|---|---|---|---|"]
@@ -175,7 +183,10 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
                  f"{fmt(t['mean_b'])} | {t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}] | "
                  f"{t['wilcoxon_p']:.3g} ({t['wilcoxon_p_holm']:.3g}) | {t['mannwhitney_p']:.3g} | {t['cohens_d']:.2f} |")
     L += ["", "## Training", "", f"Reward model on held-out test pairs: Pearson {fmt(reward_metrics.get('test_pearson'))}, "
-          f"Spearman {fmt(reward_metrics.get('test_spearman'))}.",
+          f"Spearman {fmt(reward_metrics.get('test_spearman'))} vs relative likes; Pearson "
+          f"{fmt(reward_metrics.get('oracle_pearson'))}, Spearman {fmt(reward_metrics.get('oracle_spearman'))} "
+          "vs the oracle (human replies). On model-written replies: see `metrics/eval/seed*.json` "
+          "(`learned_reward_vs_oracle_on_model_replies`); adversarial probes: `metrics/reward_probes.json`.",
           f"Split (pairs): {split_stats.get('pairs')}; stratum chi-square p = "
           f"{fmt(split_stats.get('stratum_chi_square', {}).get('p_value'))}.", "",
           "| run | summary |", "|---|---|"]

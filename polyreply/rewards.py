@@ -90,6 +90,26 @@ def specificity_score(reply: str) -> float:
     return 1.0
 
 
+def copied_share(tweet: str, reply: str) -> float:
+    """Longest run of consecutive tweet words found in the reply, as a share of the tweet's words.
+
+    1.0 for a verbatim copy, a quote or a copy behind an opener; ~0.1-0.3 for a reply that names
+    the tweet's subject. (The oracle has its own, different echo rule; this one is a heuristic.)
+    """
+    t, r = words(tweet), words(reply)
+    if not t or not r:
+        return 0.0
+    best, prev = 0, [0] * (len(r) + 1)
+    for i in range(1, len(t) + 1):  # longest common substring over words, O(|t| |r|)
+        cur = [0] * (len(r) + 1)
+        for j in range(1, len(r) + 1):
+            if t[i - 1] == r[j - 1]:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best / len(t)
+
+
 def heuristic_components(tweet: str, reply: str, cfg: HeuristicConfig) -> dict[str, float]:
     return {
         "relevance": relevance_score(tweet, reply),
@@ -102,10 +122,18 @@ def heuristic_components(tweet: str, reply: str, cfg: HeuristicConfig) -> dict[s
 
 
 def heuristic_reward(tweet: str, reply: str, cfg: HeuristicConfig) -> float:
-    """Weighted mean of the components with weights from params ``heuristic.weights``."""
+    """Weighted mean of the components (weights ``heuristic.weights``), times an echo factor.
+
+    The factor 1 - echo_penalty x clip((copied_share - 0.3) / 0.4, 0, 1) takes the reward to
+    0 (at echo_penalty 1) for a reply that copies 70% or more of the tweet: a copy is relevant,
+    well-sized and polite by every other component, and GRPO learned to echo tweets under a
+    heuristic without it.
+    """
     comps = heuristic_components(tweet, reply, cfg)
     w = asdict(cfg.weights)
-    return sum(w[k] * comps[k] for k in comps) / sum(w.values())
+    base = sum(w[k] * comps[k] for k in comps) / sum(w.values())
+    echo = min(1.0, max(0.0, (copied_share(tweet, reply) - 0.3) / 0.4))
+    return base * (1.0 - cfg.echo_penalty * echo)
 
 
 # ------------------------------------------------------------------ learned reward model

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
-from polyreply.evaluation import MODELS, generate, test_prompts
+from polyreply.evaluation import MODELS, eval_prompts, generate
 from polyreply.io import read_jsonl, write_jsonl
 from polyreply.modeling import load_policy, load_tokenizer
 from polyreply.training import Timer
@@ -23,7 +23,7 @@ def main() -> None:
     adapter = None if args.model == "base" else Path("models") / args.model / f"seed{args.seed}"
     tok = load_tokenizer("models/base")
     model = load_policy("models/base", adapter, merge=True).eval()
-    prompts = test_prompts(read_jsonl("data/split/test.jsonl"), params.eval.max_prompts)
+    prompts = eval_prompts(read_jsonl("data/split/test.jsonl"), params.eval.max_prompts, params.eval.prompt_seed)
     with Timer() as t:
         rows = generate(model, tok, prompts, params.eval, params.prompt, seed=args.seed,
                         progress_name=f"generate {args.model} seed{args.seed}")

@@ -12,6 +12,7 @@ from polyreply.config import load_params
 from polyreply.grpo import make_reward_fn, train_grpo
 from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import load_policy, load_tokenizer
+from polyreply.oracle import true_engagement
 from polyreply.rewards import EngagementRewardModel
 from polyreply.training import open_live, save_adapter, seed_everything
 
@@ -32,14 +33,20 @@ def main() -> None:
     reward_fn = make_reward_fn(cfg, params.heuristic, reward_model)
     name = f"grpo_{args.variant}"
     live = open_live(Path("logs") / name / f"seed{args.seed}")
+    monitor = None
+    if cfg.log_oracle:  # demo data only: log the oracle's view of the rollouts beside the training reward
+        monitor = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])  # noqa: E731
     history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
-                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}")
+                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor)
     first, last = history[: max(1, len(history) // 4)], history[-max(1, len(history) // 4):]
     summary = {
         "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),
         "avg_reward_last_quarter": float(np.mean([h.avg_reward for h in last])),
         "final_kl": history[-1].kl, "steps": len(history),
     }
+    if cfg.log_oracle:
+        summary["oracle_first_quarter"] = float(np.mean([h.oracle for h in first]))
+        summary["oracle_last_quarter"] = float(np.mean([h.oracle for h in last]))
     for k, v in summary.items():
         live.summary[k] = v
     live.make_summary()

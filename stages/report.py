@@ -28,7 +28,7 @@ def main() -> None:
         summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
     analysis = analyse(rows, cfg.k, bootstrap_samples=cfg.bootstrap_samples, alpha=cfg.alpha)
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
-    for s in seeds:  # metrics derived by analyse() (pass@k/mean_judges), per seed, for the aggregate
+    for s in seeds:  # metrics derived by analyse() (the primary metric), per seed, for the aggregate
         for m in MODELS:
             mine = [r for r in rows if r["seed"] == s and r["model"] == m]
             for k in metric_names:
@@ -40,7 +40,7 @@ def main() -> None:
         for s in seeds:
             summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
             keep = ("initial_eval_loss", "final_eval_loss", "final_eval_diversity", "avg_reward_first_quarter",
-                    "avg_reward_last_quarter", "final_kl")
+                    "avg_reward_last_quarter", "oracle_first_quarter", "oracle_last_quarter", "final_kl")
             training[f"{run} seed {s}"] = {k: summ[k] for k in keep if k in summ}
 
     gens = {m: read_jsonl(Path("data/generations") / f"seed{seeds[0]}" / f"{m}.jsonl") for m in MODELS}
@@ -59,10 +59,10 @@ def main() -> None:
     write_json("metrics/summary.json", {
         "primary_metric": analysis["primary_metric"],
         "models": {m: {k: aggregate[m][k]["mean"] for k in
-                       [analysis["primary_metric"], f"pass@{min(cfg.k)}/mean_judges", f"pass@{kmax}/mean_judges"]
+                       [analysis["primary_metric"], f"pass@{min(cfg.k)}/oracle", "mean_score/oracle"]
                        + [f"pass@{kmax}/{j}" for j in JUDGES]
-                       + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "rouge_l",
-                          "bertscore_f1", "mean_length_words"]} for m in MODELS},
+                       + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "share_echo",
+                          "rouge_l", "bertscore_f1", "mean_length_words"]} for m in MODELS},
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
     })
     write_json("metrics/comparisons.json", analysis["tests"])
@@ -85,16 +85,16 @@ def main() -> None:
 
     with open("plots/diversity_quality.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["model", "semantic_diversity", "bertscore_f1", "predicted_engagement"])
+        w.writerow(["model", "semantic_diversity", "oracle_mean_score", "bertscore_f1", "predicted_engagement"])
         for m in MODELS:
             w.writerow([m, *(round(aggregate[m][k]["mean"], 6) for k in
-                             ("semantic_diversity", "bertscore_f1", "predicted_engagement"))])
+                             ("semantic_diversity", "mean_score/oracle", "bertscore_f1", "predicted_engagement"))])
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for m in MODELS:
-        x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m]["bertscore_f1"]["mean"]
+        x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m]["mean_score/oracle"]["mean"]
         ax.scatter(x, y, s=50)
         ax.annotate(m, (x, y), fontsize=8, xytext=(4, 4), textcoords="offset points")
-    ax.set(xlabel="semantic diversity (mean pairwise cosine distance)", ylabel="BERTScore F1 vs human replies",
+    ax.set(xlabel="semantic diversity (mean pairwise cosine distance)", ylabel="mean oracle score (true engagement)",
            title="Diversity vs quality")
     fig.tight_layout()
     fig.savefig("plots/diversity_quality.png", dpi=110)

@@ -16,6 +16,7 @@ from scipy import stats  # noqa: E402
 
 from polyreply.config import load_params  # noqa: E402
 from polyreply.io import atomic_dir, read_jsonl, write_json  # noqa: E402
+from polyreply.oracle import true_engagement  # noqa: E402
 from polyreply.rewards import relative_engagement, train_reward_model  # noqa: E402
 from polyreply.training import Timer  # noqa: E402
 
@@ -27,11 +28,15 @@ def main() -> None:
         model, history = train_reward_model(train, cfg)
     pred = model.score([r["tweet"] for r in test], [r["reply"] for r in test])
     target = relative_engagement(test)
+    oracle = np.array([true_engagement(r["tweet"], r["reply"]) for r in test])
+    oracle_pearson, oracle_spearman = stats.pearsonr(pred, oracle), stats.spearmanr(pred, oracle)
     pearson = stats.pearsonr(pred, target)
     spearman = stats.spearmanr(pred, target)
     metrics = {"test_pearson": float(pearson.statistic), "test_pearson_p": float(pearson.pvalue),
                "test_spearman": float(spearman.statistic), "test_spearman_p": float(spearman.pvalue),
                "test_mse": float(np.mean((pred - target) ** 2)), "test_pairs": len(test),
+               # validation against the demo world's ground truth (held-out human replies)
+               "oracle_pearson": float(oracle_pearson.statistic), "oracle_spearman": float(oracle_spearman.statistic),
                "train_pairs": len(train), "epochs_run": len(history),
                "best_val_mse": float(min(h["val_mse"] for h in history))}
     with atomic_dir(Path("models/reward_model")) as out:
@@ -53,7 +58,8 @@ def main() -> None:
     axes[1].legend()
     fig.tight_layout()
     fig.savefig("plots/reward_calibration.png", dpi=110)
-    print(f"reward_model: test Pearson {metrics['test_pearson']:.3f}, Spearman {metrics['test_spearman']:.3f}")
+    print(f"reward_model: test Pearson {metrics['test_pearson']:.3f}, Spearman {metrics['test_spearman']:.3f}; "
+          f"vs oracle Pearson {metrics['oracle_pearson']:.3f}, Spearman {metrics['oracle_spearman']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Split validated pairs by tweet_id into test | val | phase1 | phase2 (train = phase1 + phase2).
+"""Split validated pairs by tweet text and id into test | val | phase1 | phase2 (train = phase1 + phase2).
 
     dvc repro split           # or: tools/python stages/split.py
 """
@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from polyreply.config import load_params  # noqa: E402
 from polyreply.io import read_jsonl, write_json, write_jsonl  # noqa: E402
-from polyreply.split import SPLITS, assign_tweets, quartile_chi_square, split_rows  # noqa: E402
+from polyreply.split import (SPLITS, assign_tweets, normalise_text, quartile_chi_square, split_rows,  # noqa: E402
+                             text_leaks)
 
 
 def main() -> None:
@@ -26,10 +27,15 @@ def main() -> None:
     for name in SPLITS:
         write_jsonl(f"data/split/{name}.jsonl", parts[name])
     write_jsonl("data/split/train.jsonl", parts["phase1"] + parts["phase2"])
+    leaks = text_leaks(parts)
+    if leaks:  # cannot happen by construction; a guard against a future change of the rule
+        raise AssertionError(f"split: tweet text {leaks[0][0]!r} is in both {leaks[0][1]} and {leaks[0][2]}")
     chi = quartile_chi_square(parts, stratum)
     stats = {
         "pairs": {s: len(parts[s]) for s in SPLITS},
         "tweets": {s: len({r["tweet_id"] for r in parts[s]}) for s in SPLITS},
+        "distinct_tweet_texts": {s: len({normalise_text(r["tweet"]) for r in parts[s]}) for s in SPLITS},
+        "tweet_texts_in_two_splits": len(leaks),
         "pairs_total": len(rows),
         "stratum_chi_square": chi,
         "mean_log1p_reply_likes": {s: sum(math.log1p(r["reply_likes"]) for r in parts[s]) / len(parts[s])

@@ -31,6 +31,7 @@ def tiny_params(p: dict) -> dict:
     p["grpo"].update(max_steps=3, prompts_per_step=2, num_generations=4, max_new_tokens=6)
     p["eval"].update(max_prompts=6, max_new_tokens=6, n_samples=10, batch_size=60, bootstrap_samples=200)
     p["reward_model"].update(epochs=30)
+    p["probes"] = {"max_prompts": 6}
     return p
 
 
@@ -94,7 +95,7 @@ def repo(tmp_path_factory):
 
 def test_full_dag_runs_and_report_answers_questions(repo):
     stages = ran_stages((repo / "first_repro.log").read_text())
-    expected = {"validate", "split", "base_model", "reward_model", "report"}
+    expected = {"validate", "split", "base_model", "reward_model", "probe_rewards", "report"}
     for s in SEEDS:
         expected |= {f"{n}@{s}" for n in ("sft_baseline", "sft_polychromic", "warmstart_baseline",
                                           "warmstart_polychromic", "grpo_baseline", "grpo_polychromic",
@@ -110,7 +111,13 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     assert 0.0 <= summary["answers"]["Q1"]["p_holm"] <= 1.0
     ev = json.loads((repo / "metrics/eval/seed1.json").read_text())
     assert set(ev["models"]) == {"base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic"}
-    assert "pass@10/learned_reward" in ev["models"]["base"]
+    assert "pass@10/learned_reward" in ev["models"]["base"] and "pass@10/oracle" in ev["models"]["base"]
+    assert summary["primary_metric"] == "pass@k_mean/oracle"
+    assert set(ev["learned_reward_vs_oracle_on_model_replies"]) == set(ev["models"])
+    probes = json.loads((repo / "metrics/reward_probes.json").read_text())
+    assert {"learned_reward", "heuristic_reward", "training_reward (hybrid)", "oracle"} == set(probes["scorers"])
+    assert probes["scorers"]["oracle"]["probes"]["verbatim_copy"]["share_above_median_human"] == 0.0
+    assert json.loads((repo / "metrics/split.json").read_text())["tweet_texts_in_two_splits"] == 0
     # training curves exist as dvclive TSVs (declared plots)
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/diversity_score.tsv"
     assert len(tsv.read_text().splitlines()) == 31  # header + 30 steps

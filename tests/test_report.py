@@ -6,18 +6,20 @@ from polyreply.report import analyse
 KS = (1, 5, 10)
 
 
-def rows_with(effects: dict[str, float], n_prompts=30, seeds=(1,), noise=0.05):
-    """Per-prompt rows where model m's pass@k = 0.3 + effects[m] + noise."""
+def rows_with(effects: dict[str, float], n_prompts=30, seeds=(1,), noise=0.05, judges=JUDGES):
+    """Per-prompt rows where model m's pass@k = 0.3 + effects[m] + noise under the given judges (others: no effect)."""
     rng = np.random.default_rng(0)
     rows = []
     for s in seeds:
         for m in MODELS:
             for t in range(n_prompts):
                 r = {"model": m, "seed": s, "tweet_id": f"t{t}", "predicted_engagement": float(rng.normal()),
-                     "semantic_diversity": 0.5}
+                     "semantic_diversity": 0.5, "share_echo": 0.0}
                 for j in JUDGES:
+                    effect = effects.get(m, 0) if j in judges else 0.0
+                    r[f"mean_score/{j}"] = float(effect + rng.normal(0, noise))
                     for k in KS:
-                        r[f"pass@{k}/{j}"] = float(np.clip(0.3 + effects.get(m, 0) + rng.normal(0, noise), 0, 1))
+                        r[f"pass@{k}/{j}"] = float(np.clip(0.3 + effect + rng.normal(0, noise), 0, 1))
                 rows.append(r)
     return rows
 
@@ -45,3 +47,12 @@ def test_worse_model_is_reported_as_worse():
     res = analyse(rows_with({"sft_polychromic": -0.2}), KS, bootstrap_samples=300, alpha=0.05)
     assert res["answers"]["Q1"]["verdict"] == "no: significantly worse"
     assert res["answers"]["Q1"]["mean_diff"] < -0.15
+
+
+def test_a_win_under_the_training_reward_alone_is_not_a_verdict():
+    """GRPO's training reward (learned + heuristic) is not evidence: gains there and nowhere else answer "no"."""
+    res = analyse(rows_with({"grpo_baseline": 0.5}, judges=("learned_reward", "heuristic_reward")), KS,
+                  bootstrap_samples=300, alpha=0.05)
+    assert res["primary_metric"] == "pass@k_mean/oracle"
+    assert res["answers"]["Q2"]["verdict"] == "no significant difference at this sample size"
+    assert all(not t["metric"].endswith(("learned_reward", "heuristic_reward")) for t in res["tests"])

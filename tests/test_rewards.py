@@ -71,3 +71,18 @@ def test_reward_model_learns_relevance():
     pred = model.score([r["tweet"] for r in test], [r["reply"] for r in test])
     assert stats.pearsonr(pred, relative_engagement(test)).statistic > 0.7
     assert history[-1]["train_mse"] < history[0]["train_mse"]
+
+
+def test_heuristic_penalises_echoing_the_tweet():
+    from polyreply.rewards import copied_share
+    cfg = HeuristicConfig()
+    tweet = "Still can't believe the derby last night. What a game."
+    specific = "What a finish! The xG was 2.3 to 0.8, we deserved the derby."
+    assert copied_share(tweet, tweet) == 1.0
+    assert copied_share(tweet, "This! " + tweet) == 1.0
+    assert copied_share(tweet, specific) < 0.3
+    assert heuristic_reward(tweet, tweet, cfg) == 0.0
+    assert heuristic_reward(tweet, "Love this! " + tweet, cfg) == 0.0
+    assert heuristic_reward(tweet, specific, cfg) > 0.5
+    off = HeuristicConfig(echo_penalty=0.0)   # the old heuristic: a copy scored near the top
+    assert heuristic_reward(tweet, tweet, off) > heuristic_reward(tweet, specific, off) - 0.1

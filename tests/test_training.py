@@ -131,3 +131,20 @@ def test_kl_guard_stops_with_clear_message(toy_vocab_lm):
                      max_steps=10)
     with pytest.raises(KLDivergenceError, match=r"grpo\.max_kl=1e-06"):
         train_grpo(model, reference, tok, [{"tweet": "tweet"}], cfg, TOY_PROMPT, count_g, seed=0)
+
+
+def test_oracle_monitor_is_logged_and_never_touches_the_update(toy_vocab_lm):
+    """grpo.log_oracle: the monitor sees the rollouts; the weights are those of a run without it."""
+    model, tok = toy_vocab_lm
+    cfg = GrpoConfig(num_generations=4, max_new_tokens=4, prompts_per_step=1, learning_rate=1e-2, max_steps=3)
+    runs = []
+    for monitor in (None, lambda t, r: -count_g(t, r)):
+        policy, reference = copy.deepcopy(model), copy.deepcopy(model).eval()
+        torch.manual_seed(0)
+        hist = train_grpo(policy, reference, tok, [{"tweet": "tweet"}], cfg, TOY_PROMPT, count_g, seed=0,
+                          monitor_fn=monitor)
+        runs.append((hist, [p.detach().clone() for p in policy.parameters()]))
+    (plain, w_plain), (watched, w_watched) = runs
+    assert all(h.oracle is None for h in plain)
+    assert [h.oracle for h in watched] == pytest.approx([-h.avg_reward for h in watched])
+    assert all(torch.equal(a, b) for a, b in zip(w_plain, w_watched))
