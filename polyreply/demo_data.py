@@ -124,7 +124,8 @@ def make_reply(rng: random.Random, style: str, topic: str, thing: str, tweet: st
 
 
 def generate(seed: int = 1234, tweets_per_topic: int = 105) -> list[dict]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)              # text, ids, times
+    likes_rng = random.Random(seed + 1)    # engagement noise: changing the oracle leaves the text as it is
     styles, weights = zip(*STYLE_WEIGHTS.items())
     start = datetime(2025, 3, 1, tzinfo=timezone.utc)
     rows = []
@@ -142,8 +143,8 @@ def generate(seed: int = 1234, tweets_per_topic: int = 105) -> list[dict]:
                 text = make_reply(rng, style, topic, thing, tweet)
                 followers = int(rng.lognormvariate(5.0, 1.5))
                 z = (popularity + 0.25 * math.log1p(followers) / 3 + true_engagement(tweet, text)
-                     + rng.gauss(0.0, 0.35))
-                likes = _poisson(rng, math.exp(z + 0.8))
+                     + likes_rng.gauss(0.0, 0.35))
+                likes = _poisson(likes_rng, math.exp(z + 0.8))
                 diff = int(rng.expovariate(1 / 3600)) + 30
                 reply_counter += 1
                 rows.append({

@@ -9,8 +9,8 @@ from __future__ import annotations
 TOPICS: dict[str, dict[str, list[str]]] = {
     "gardening": {
         "things": ["tomatoes", "basil", "raised beds", "compost", "seedlings", "sunflowers", "peppers", "strawberries",
-                   "the allotment", "garlic", "the herb garden", "courgettes"],
-        "tweets": ["Just planted {my first|the} {thing} of the season. Fingers crossed!",
+                   "potatoes", "garlic", "herbs", "courgettes"],
+        "tweets": ["Just planted {my first|some} {thing} this season. Fingers crossed!",
                    "My {thing} are finally thriving after {weeks|a month} of rain.",
                    "Is it too late in the year to start {thing}?",
                    "Spent the whole {weekend|afternoon} working on {thing}. Worth it.",
@@ -25,7 +25,7 @@ TOPICS: dict[str, dict[str, list[str]]] = {
     },
     "cooking": {
         "things": ["sourdough", "ramen", "lasagna", "curry", "pancakes", "risotto", "dumplings", "focaccia",
-                   "the stock", "bao buns", "roast chicken", "fresh pasta"],
+                   "chicken stock", "bao buns", "roast chicken", "fresh pasta"],
         "tweets": ["Made {thing} from scratch {tonight|today} and it actually worked.",
                    "Hot take: homemade {thing} beats any restaurant version.",
                    "{Third|Fourth} attempt at {thing} and it is still not right.",

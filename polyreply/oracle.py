@@ -16,15 +16,18 @@ novel = C(reply) - C(tweet) - FILLER (words that add something):
     promo       = 1 for self-promotion ("follow me", "link in bio", ...)
     repetition  = clip((0.6 - type/token ratio) / 0.3, 0, 1) for replies of >= 6 words
     word_salad  = 1 for >= 6 words with < 15% function words (a keyword list, not a sentence)
+    off_topic   = 1 when the reply names no tweet word and no word of T but a word of another topic
     echo        = max(clip((b - 0.3) / 0.4, 0, 1), clip((c - 0.6) / 0.3, 0, 1) [|novel| < 3])
                   b = share of the tweet's word bigrams found in the reply,
                   c = share of the tweet's content words found in the reply (a reworded copy)
 
     true_engagement = 1.2 relevance + 0.9 relevance x specificity + length + 0.5 tone
-                      - 0.8 generic - 1.2 promo - 1.0 repetition - 2.0 word_salad - 2.0 echo
+                      - 0.8 generic - 1.2 promo - 1.0 repetition - 2.0 word_salad - 1.0 off_topic
+                      - 2.0 echo
 
 Echoing or rewording the tweet adds nothing for its readers, so it scores low, as on a real
-platform; an off-topic reply earns no specificity (specificity counts only when relevant).
+platform; an off-topic reply earns no specificity (specificity counts only when relevant) and
+pays the off-topic penalty when it is about another topic of the demo world.
 """
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ from .lexicon import FILLER, FRIENDLY, HOSTILE, PROMO_MARKERS, STOCK_REPLIES, to
 from .text import STOPWORDS, content_words, words
 
 WEIGHTS = {"relevance": 1.2, "specificity": 0.9, "length": 1.0, "tone": 0.5, "generic": -0.8, "promo": -1.2,
-           "repetition": -1.0, "word_salad": -2.0, "echo": -2.0}
+           "repetition": -1.0, "word_salad": -2.0, "off_topic": -1.0,
+           "echo": -2.0}
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,11 +105,13 @@ def oracle_parts(tweet: str, reply: str) -> dict[str, float]:
     generic = float(joined in STOCK_REPLIES or (not names_tweet_word and not novel))
     promo = float(any(m in joined for m in PROMO_MARKERS))
     repetition = min(1.0, max(0.0, (0.6 - len(set(toks)) / len(toks)) / 0.3)) if len(toks) >= 6 else 0.0
+    other_topics = {w for name, v in _vocab().items() if name != topic for w in v}
+    off_topic = float(not names_tweet_word and not on_topic and bool(novel & other_topics))
     function_share = sum(w in STOPWORDS for w in toks) / len(toks) if toks else 0.0
     word_salad = float(len(toks) >= 6 and function_share < 0.15)
     return {"relevance": relevance, "specificity": relevance * specificity, "length": length_term(len(toks)),
             "tone": tone, "generic": generic, "promo": promo, "repetition": repetition, "word_salad": word_salad,
-            "echo": echo_score(tweet, reply, len(novel))}
+            "off_topic": off_topic, "echo": echo_score(tweet, reply, len(novel))}
 
 
 def true_engagement(tweet: str, reply: str) -> float:

@@ -96,8 +96,12 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
                 f"(Holm p={weakest['wilcoxon_p_holm']:.3g}, d={weakest['cohens_d']:.2f})")
     answers["Q4"] = {"question": QUESTIONS_Q4, "best": best, "verdict": text,
                      "ranking": sorted(model_primary.items(), key=lambda kv: -kv[1])}
+    # The untuned base is the floor every trained model must clear (exploratory: not in the Holm family).
+    vs_base = {m: compare(aligned(means, m, PRIMARY, tweets), aligned(means, "base", PRIMARY, tweets),
+                          samples=bootstrap_samples, alpha=alpha, seed=1000 + i) for i, m in enumerate(TRAINED)}
     return {"primary_metric": PRIMARY, "prompts": len(tweets), "tests": tests, "answers": answers,
-            "model_primary": model_primary}
+            "model_primary": model_primary, "base_primary": float(aligned(means, "base", PRIMARY, tweets).mean()),
+            "vs_base": vs_base}
 
 
 QUESTIONS_Q4 = "Which of the four trained models is best overall?"
@@ -118,8 +122,28 @@ def fmt(x, digits=3):
     return f"{x:.{digits}f}"
 
 
+def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
+    """Reward-robustness section: adversarial probes per scorer, and the learned reward vs the oracle."""
+    scorers = list(probes["scorers"])
+    kinds = list(next(iter(probes["scorers"].values()))["probes"])
+    L = ["## Reward robustness", "",
+         f"Share of adversarial replies scoring above the median human reply of the same tweet "
+         f"({probes['prompts']} held-out tweets; 0 is what a sound reward shows; `metrics/reward_probes.json`):", "",
+         "| probe | " + " | ".join(scorers) + " |", "|---" * (len(scorers) + 1) + "|"]
+    for k in kinds:
+        L.append(f"| {k} | " + " | ".join(fmt(probes["scorers"][s]["probes"][k]["share_above_median_human"], 2)
+                                         for s in scorers) + " |")
+    L += ["", "Learned reward vs oracle on each model's own sampled replies (Pearson / Spearman):", "",
+          "| seed | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 1) + "|"]
+    for seed, v in vs_oracle_by_seed.items():
+        L.append(f"| {seed} | " + " | ".join(f"{fmt(v[m]['pearson'], 2)} / {fmt(v[m]['spearman'], 2)}"
+                                             for m in MODELS) + " |")
+    return L + [""]
+
+
 def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_seed: dict, samples: list[dict],
-                    training: dict, reward_metrics: dict, split_stats: dict) -> str:
+                    training: dict, reward_metrics: dict, split_stats: dict, probes: dict | None = None,
+                    vs_oracle_by_seed: dict | None = None) -> str:
     kmax = max(ks)
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
          f"Seeds: {list(seeds)}; held-out test prompts: {analysis['prompts']} (tweets never seen in training); "
@@ -141,6 +165,14 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
                      f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}. "
                      + "; ".join(f"At Pass@{k} (oracle): {v['verdict']} ({v['mean_diff']:+.3f}, "
                                  f"Holm p={v['p_holm']:.3g})" for k, v in a["at_k"].items()) + ".")
+        L.append("")
+    if "vs_base" in analysis:
+        worse = [m for m, t in analysis["vs_base"].items() if t["mean_diff"] < 0]
+        L.append(f"**Against the untuned base model** ({analysis['primary_metric']} {analysis['base_primary']:.3f}; "
+                 "exploratory, Wilcoxon p not corrected): "
+                 + "; ".join(f"{m} {t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], p={t['wilcoxon_p']:.3g}"
+                             for m, t in analysis["vs_base"].items()) + "."
+                 + (f" **{len(worse)} of {len(analysis['vs_base'])} trained models score below the base.**" if worse else ""))
         L.append("")
     L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
     cols = ([f"mean_score/oracle", f"pass@{kmax}/oracle", f"pass@{kmax}/reference_similarity"]
@@ -175,7 +207,10 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
         L.append(f"| {m} | {fmt(aggregate[m]['mean_length_words']['mean'], 1)} | "
                  f"{fmt(aggregate[m]['share_short']['mean'])} | {fmt(aggregate[m]['share_generic']['mean'])} | "
                  f"{fmt(aggregate[m]['share_echo']['mean'])} | {fmt(aggregate[m]['greedy_echo']['mean'])} |")
-    L += ["", "## All paired comparisons", "",
+    L.append("")
+    if probes is not None:
+        L += probe_lines(probes, vs_oracle_by_seed or {})
+    L += ["## All paired comparisons", "",
           "| Q | A vs B | metric | mean A | mean B | diff [95% CI] | Wilcoxon p (Holm) | MWU p | d |",
           "|---|---|---|---|---|---|---|---|---|"]
     for t in analysis["tests"]:

@@ -54,7 +54,8 @@ def main() -> None:
     Path("metrics").mkdir(exist_ok=True)
     Path("metrics/report.md").write_text(markdown_report(
         analysis, aggregate, cfg.k, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
-        read_json("metrics/reward_model.json"), read_json("metrics/split.json")), encoding="utf-8")
+        read_json("metrics/reward_model.json"), read_json("metrics/split.json"), read_json("metrics/reward_probes.json"),
+        {s: summaries[s]["learned_reward_vs_oracle_on_model_replies"] for s in seeds}), encoding="utf-8")
     kmax = max(cfg.k)
     write_json("metrics/summary.json", {
         "primary_metric": analysis["primary_metric"],
@@ -64,6 +65,8 @@ def main() -> None:
                        + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "share_echo",
                           "rouge_l", "bertscore_f1", "mean_length_words"]} for m in MODELS},
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
+        "vs_base": {m: {k: t[k] for k in ("mean_diff", "ci_low", "ci_high", "wilcoxon_p")}
+                    for m, t in analysis["vs_base"].items()},
     })
     write_json("metrics/comparisons.json", analysis["tests"])
 

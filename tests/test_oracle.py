@@ -50,7 +50,9 @@ def test_junk_scores_below_a_plain_relevant_reply(junk):
 
 def test_off_topic_specific_earns_no_specificity():
     p = oracle_parts(TWEET, "With sourdough, rest the dough for 12 hours in the fridge.")
-    assert p["relevance"] == 0.0 and p["specificity"] == 0.0
+    assert p["relevance"] == 0.0 and p["specificity"] == 0.0 and p["off_topic"] == 1.0
+    assert oracle_parts(TWEET, "With tomatoes, rest the dough for 12 hours.")["off_topic"] == 0.0  # names the subject
+    assert true_engagement(TWEET, "With sourdough, rest the dough for 12 hours in the fridge.") < 0
 
 
 def test_hostile_tone_costs():
