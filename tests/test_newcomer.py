@@ -107,8 +107,13 @@ def test_launcher_prefers_a_complete_activated_env_and_passes_over_an_incomplete
     (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     base = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "POLYREPLY_PYTHON")}
     show = [str(repo / "tools/python"), "-c", "import sys; print(sys.prefix)"]
-    # the interpreter the test venv was made from has none of the project's packages
-    bare_env = Path(sys.base_prefix)
+    # an "environment" whose python is the interpreter the test venv was made from: none of the project's
+    # packages (built here because the base install may have no bin/python, e.g. Debian's /usr)
+    bare_env = tmp_path / "bare-env"
+    (bare_env / "bin").mkdir(parents=True)
+    base_python = Path(getattr(sys, "_base_executable", "") or Path(sys.base_prefix) / "bin" / "python3")
+    for name in ("python", "python3"):
+        (bare_env / "bin" / name).symlink_to(base_python)
     res = subprocess.run(show, env={**base, "VIRTUAL_ENV": str(bare_env)}, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "not using the activated environment" in res.stderr and "torch" in res.stderr
