@@ -104,6 +104,9 @@ def _require(cond: bool, where: str, message: str) -> None:
 @dataclass(frozen=True)
 class DataConfig:
     raw_path: str = "data/demo/synthetic_tweet_replies.jsonl"
+    # demo: the data is the synthetic demo world, whose true engagement (polyreply/oracle.py) judges replies.
+    # none: real data; no oracle anywhere (the primary judge is then reference similarity).
+    oracle: Literal["demo", "none"] = "demo"
 
 
 @dataclass(frozen=True)
@@ -398,4 +401,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if not seeds or len(set(seeds)) != len(seeds):
         raise ParamsError("seeds: must be a non-empty list of distinct integers")
     blocks = {name: build(cls, raw.get(name), name) for name, cls in BLOCKS.items()}
+    if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
+        raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
+                          "set grpo.log_oracle: false")
     return Params(seeds=seeds, blocks=blocks)

@@ -24,6 +24,11 @@ JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity"
 TRAINING_REWARD_JUDGES = ("learned_reward", "heuristic_reward")
 
 
+def judges_for(oracle: str) -> tuple[str, ...]:
+    """The judges of a run: the oracle only on the demo data (params data.oracle)."""
+    return JUDGES if oracle == "demo" else tuple(j for j in JUDGES if j != "oracle")
+
+
 def eval_prompts(rows: list[dict], max_prompts: int, seed: int) -> list[dict]:
     """A seeded random sample of max_prompts distinct test tweets, with all their human replies as references.
 
@@ -65,7 +70,8 @@ def generate(model, tok, prompts: list[dict], cfg: EvalConfig, prompt_cfg: Promp
     return out
 
 
-def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig) -> dict:
+def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
+                         judges: tuple[str, ...] = JUDGES) -> dict:
     """Calibrate each judge on the human replies: threshold = median judge score of human replies.
 
     Reference similarity of a human reply is its best cosine to the *other* human replies of the
@@ -75,7 +81,6 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
     replies = [r for p in prompts for r in p["references"]]
     learned = reward_model.score(tweets, replies)
     heur = [heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)]
-    oracle = [true_engagement(t, r) for t, r in zip(tweets, replies)]
     sims = []
     for p in prompts:
         if len(p["references"]) < 2:
@@ -86,13 +91,15 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
         sims.extend(s.max(axis=1).tolist())
     if not sims:
         raise ValueError("reference-similarity judge needs test tweets with >= 2 human replies")
-    return {"oracle": float(np.median(oracle)),
-            "learned_reward": float(np.median(learned)), "heuristic_reward": float(np.median(heur)),
-            "reference_similarity": float(np.median(sims))}
+    out = {"learned_reward": float(np.median(learned)), "heuristic_reward": float(np.median(heur)),
+           "reference_similarity": float(np.median(sims))}
+    if "oracle" in judges:
+        out["oracle"] = float(np.median([true_engagement(t, r) for t, r in zip(tweets, replies)]))
+    return {j: out[j] for j in judges}
 
 
 def score_model(generations: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
-                thresholds: dict, cfg: EvalConfig) -> list[dict]:
+                thresholds: dict, cfg: EvalConfig, judges: tuple[str, ...] = JUDGES) -> list[dict]:
     """Per-prompt metrics for one model (batched: one encoder pass for all replies)."""
     n = cfg.n_samples
     tweets = [g["tweet"] for g in generations for _ in range(n)]
@@ -101,7 +108,8 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
         raise ValueError(f"expected {n} samples per prompt (eval.n_samples); generations disagree")
     learned = reward_model.score(tweets, samples).reshape(len(generations), n)
     heur = np.array([heuristic_reward(t, s, heuristic_cfg) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
-    oracle = np.array([true_engagement(t, s) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
+    oracle = (np.array([true_engagement(t, s) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
+              if "oracle" in judges else None)
     sample_emb = embed(samples).reshape(len(generations), n, -1)
     ref_texts = [r for g in generations for r in g["references"]]
     ref_emb_all = embed(ref_texts)
@@ -111,10 +119,12 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
         ref_emb = ref_emb_all[offset:offset + len(g["references"])]
         offset += len(g["references"])
         ref_sim = (sample_emb[i] @ ref_emb.T).max(axis=1)
-        judges = {"oracle": oracle[i], "learned_reward": learned[i], "heuristic_reward": heur[i],
-                  "reference_similarity": ref_sim}
+        scored = {"learned_reward": learned[i], "heuristic_reward": heur[i], "reference_similarity": ref_sim}
+        if oracle is not None:
+            scored["oracle"] = oracle[i]
         row = {"tweet_id": g["tweet_id"]}
-        for judge, scores in judges.items():
+        for judge in judges:
+            scores = scored[judge]
             c = int((scores >= thresholds[judge]).sum())
             for k in cfg.k:
                 row[f"pass@{k}/{judge}"] = pass_at_k(n, c, k)

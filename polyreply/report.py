@@ -17,18 +17,21 @@ QUESTIONS = {
 TRAINED = MODELS[1:]
 
 
-PRIMARY_JUDGE = "oracle"
-PRIMARY = f"pass@k_mean/{PRIMARY_JUDGE}"
+def primary_judge(rows: list[dict], ks) -> str:
+    """The oracle where the data has one (demo data), else reference similarity: never a training reward."""
+    return "oracle" if f"pass@{min(ks)}/oracle" in rows[0] else "reference_similarity"
 
 
-def add_derived_metrics(rows: list[dict], ks) -> None:
+def add_derived_metrics(rows: list[dict], ks, judge: str = "oracle") -> str:
     """The primary metric: Pass@k under the oracle (the demo world's true engagement, independent
     of every training reward) averaged over every k in eval.k (area under the Pass@k curve), which
     rewards both a good first reply (k=1, where RL helps) and a good best-of-k (where diversity
     helps). The learned and heuristic rewards are GRPO's training reward: a judge that is the
     training reward is not evidence, so they are reported as "reward achieved" only."""
+    primary = f"pass@k_mean/{judge}"
     for r in rows:
-        r[PRIMARY] = float(np.mean([r[f"pass@{k}/{PRIMARY_JUDGE}"] for k in ks]))
+        r[primary] = float(np.mean([r[f"pass@{k}/{judge}"] for k in ks]))
+    return primary
 
 
 def per_prompt_means(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
@@ -45,10 +48,11 @@ def aligned(means: dict, model: str, metric: str, tweets: list[str]) -> np.ndarr
     return np.array([means[model][t][metric] for t in tweets])
 
 
-def comparison_metrics(ks) -> list[str]:
+def comparison_metrics(ks, judge: str) -> list[str]:
     kmin, kmax = min(ks), max(ks)
-    return [PRIMARY, f"pass@{kmin}/{PRIMARY_JUDGE}", f"pass@{kmax}/{PRIMARY_JUDGE}", f"mean_score/{PRIMARY_JUDGE}",
-            f"pass@{kmax}/reference_similarity", "semantic_diversity", "share_echo"]
+    out = [f"pass@k_mean/{judge}", f"pass@{kmin}/{judge}", f"pass@{kmax}/{judge}", f"mean_score/{judge}",
+           f"pass@{kmax}/reference_similarity", "semantic_diversity", "share_echo"]
+    return list(dict.fromkeys(out))
 
 
 def verdict(test: dict, alpha: float) -> str:
@@ -58,7 +62,8 @@ def verdict(test: dict, alpha: float) -> str:
 
 
 def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> dict:
-    add_derived_metrics(rows, ks)
+    judge = primary_judge(rows, ks)
+    PRIMARY = add_derived_metrics(rows, ks, judge)
     kmin, kmax = min(ks), max(ks)
     means = per_prompt_means(rows)
     tweets = sorted(next(iter(means.values())))
@@ -70,7 +75,7 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
     planned = [(q, a, b) for q, (_, a, b) in QUESTIONS.items()] + [("Q4", best, o) for o in TRAINED if o != best]
     tests = []
     for q, a, b in planned:
-        for metric in comparison_metrics(ks):
+        for metric in comparison_metrics(ks, judge):
             res = compare(aligned(means, a, metric, tweets), aligned(means, b, metric, tweets),
                           samples=bootstrap_samples, alpha=alpha, seed=len(tests))
             tests.append({"question": q, "model_a": a, "model_b": b, "metric": metric, **res})
@@ -83,9 +88,9 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
         answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict(t, alpha), "model_a": t["model_a"],
                       "model_b": t["model_b"], "metric": PRIMARY, "mean_diff": t["mean_diff"],
                       "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"],
-                      "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/{PRIMARY_JUDGE}"], alpha),
-                                   "mean_diff": by_metric[f"pass@{k}/{PRIMARY_JUDGE}"]["mean_diff"],
-                                   "p_holm": by_metric[f"pass@{k}/{PRIMARY_JUDGE}"]["wilcoxon_p_holm"]}
+                      "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/{judge}"], alpha),
+                                   "mean_diff": by_metric[f"pass@{k}/{judge}"]["mean_diff"],
+                                   "p_holm": by_metric[f"pass@{k}/{judge}"]["wilcoxon_p_holm"]}
                                for k in sorted({kmin, kmax})}}
     prim = [t for t in tests if t["question"] == "Q4" and t["metric"] == PRIMARY]
     weakest = max(prim, key=lambda t: t["wilcoxon_p_holm"])
@@ -99,7 +104,7 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
     # The untuned base is the floor every trained model must clear (exploratory: not in the Holm family).
     vs_base = {m: compare(aligned(means, m, PRIMARY, tweets), aligned(means, "base", PRIMARY, tweets),
                           samples=bootstrap_samples, alpha=alpha, seed=1000 + i) for i, m in enumerate(TRAINED)}
-    return {"primary_metric": PRIMARY, "prompts": len(tweets), "tests": tests, "answers": answers,
+    return {"primary_metric": PRIMARY, "primary_judge": judge, "prompts": len(tweets), "tests": tests, "answers": answers,
             "model_primary": model_primary, "base_primary": float(aligned(means, "base", PRIMARY, tweets).mean()),
             "vs_base": vs_base}
 
@@ -133,6 +138,8 @@ def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
     for k in kinds:
         L.append(f"| {k} | " + " | ".join(fmt(probes["scorers"][s]["probes"][k]["share_above_median_human"], 2)
                                          for s in scorers) + " |")
+    if not any(vs_oracle_by_seed.values()):
+        return L + [""]
     L += ["", "Learned reward vs oracle on each model's own sampled replies (Pearson / Spearman):", "",
           "| seed | " + " | ".join(MODELS) + " |", "|---" * (len(MODELS) + 1) + "|"]
     for seed, v in vs_oracle_by_seed.items():
@@ -147,8 +154,10 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
     kmax = max(ks)
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
          f"Seeds: {list(seeds)}; held-out test prompts: {analysis['prompts']} (tweets never seen in training); "
-         f"primary metric: `{analysis['primary_metric']}` (Pass@k under the oracle judge, the demo data's "
-         f"true engagement, averaged over k in {list(ks)}; a sample passes when it beats the median human reply).",
+         f"primary metric: `{analysis['primary_metric']}` (Pass@k under the "
+         + ("oracle judge, the demo data's true engagement," if analysis["primary_judge"] == "oracle" else
+            "reference-similarity judge (this data has no oracle),")
+         + f" averaged over k in {list(ks)}; a sample passes when it beats the median human reply).",
          "The learned and heuristic rewards are GRPO's training reward: their columns are **reward achieved**, "
          "not evidence of quality.",
          "Paired tests over prompts (per-prompt values averaged over seeds): Wilcoxon signed-rank (Holm-corrected "
@@ -163,7 +172,7 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
             L.append(f"**{q}. {a['question']}** Answer: **{a['verdict']}** — {a['model_a']} minus {a['model_b']} "
                      f"on {a['metric']}: {a['mean_diff']:+.3f} (95% CI {a['ci'][0]:+.3f} to {a['ci'][1]:+.3f}), "
                      f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}. "
-                     + "; ".join(f"At Pass@{k} (oracle): {v['verdict']} ({v['mean_diff']:+.3f}, "
+                     + "; ".join(f"At Pass@{k} ({analysis['primary_judge']}): {v['verdict']} ({v['mean_diff']:+.3f}, "
                                  f"Holm p={v['p_holm']:.3g})" for k, v in a["at_k"].items()) + ".")
         L.append("")
     if "vs_base" in analysis:
@@ -175,7 +184,8 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
                  + (f" **{len(worse)} of {len(analysis['vs_base'])} trained models score below the base.**" if worse else ""))
         L.append("")
     L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
-    cols = ([f"mean_score/oracle", f"pass@{kmax}/oracle", f"pass@{kmax}/reference_similarity"]
+    pj = analysis["primary_judge"]
+    cols = (list(dict.fromkeys([f"mean_score/{pj}", f"pass@{kmax}/{pj}", f"pass@{kmax}/reference_similarity"]))
             + [f"pass@{kmax}/{j}" for j in TRAINING_REWARD_JUDGES]
             + ["semantic_diversity", "self_bleu", "distinct_2", "share_echo", "rouge_l", "bertscore_f1"])
     L.append("The two `learned_reward`/`heuristic_reward` columns are reward achieved (GRPO's training reward).")
@@ -190,7 +200,7 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
             cells.append(fmt(a["mean"]) + ci)
         L.append(f"| {m} | " + " | ".join(cells) + " |")
     L += ["", "## Pass@k by judge (mean over seeds)", ""]
-    for j in JUDGES:
+    for j in [j for j in JUDGES if j in thresholds_by_seed[seeds[0]]]:
         role = " — reward achieved (training reward), not evidence" if j in TRAINING_REWARD_JUDGES else ""
         L.append(f"**{j}**{role} (threshold = median score of the human replies: "
                  + ", ".join(f"seed {s}: {t[j]:.3f}" for s, t in thresholds_by_seed.items()) + ")")

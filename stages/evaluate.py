@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
-from polyreply.evaluation import MODELS, reference_thresholds, reward_vs_oracle, score_model, summarise
+from polyreply.evaluation import MODELS, judges_for, reference_thresholds, reward_vs_oracle, score_model, summarise
 from polyreply.progress import Progress
 from polyreply.io import read_jsonl, write_json, write_jsonl
 from polyreply.rewards import EngagementRewardModel
@@ -19,23 +19,26 @@ def main() -> None:
     params = load_params()
     reward_model = EngagementRewardModel.load("models/reward_model")
     gens = {m: read_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{m}.jsonl") for m in MODELS}
-    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic)
+    judges = judges_for(params.data.oracle)
+    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic, judges)
     per_prompt, summary, vs_oracle = [], {}, {}
     progress = Progress(f"evaluate seed{args.seed}", len(MODELS), unit="model", every=1)
     for m in MODELS:
-        rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval)
+        rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval, judges)
         per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
         summary[m] = summarise(rows)
-        vs_oracle[m] = reward_vs_oracle(gens[m], reward_model)
+        if "oracle" in judges:
+            vs_oracle[m] = reward_vs_oracle(gens[m], reward_model)
         progress.update(model=m, prompts=len(rows))
     write_jsonl(Path("data/eval") / f"seed{args.seed}" / "per_prompt.jsonl", per_prompt)
     write_json(Path("metrics/eval") / f"seed{args.seed}.json",
-               {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary,
+               {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary, "judges": list(judges),
                 "learned_reward_vs_oracle_on_model_replies": vs_oracle})
     kmax = max(params.eval.k)
     for m in MODELS:
-        print(f"{m:18s} pass@{kmax}/oracle {summary[m][f'pass@{kmax}/oracle']:.3f} "
-              f"oracle {summary[m]['mean_score/oracle']:+.3f} echo {summary[m]['share_echo']:.2f} "
+        j = judges[0]  # the oracle on the demo data, else reference similarity
+        print(f"{m:18s} pass@{kmax}/{j} {summary[m][f'pass@{kmax}/{j}']:.3f} "
+              f"mean {j} {summary[m][f'mean_score/{j}']:+.3f} echo {summary[m]['share_echo']:.2f} "
               f"engagement {summary[m]['predicted_engagement']:+.3f} sem.div {summary[m]['semantic_diversity']:.3f}")
 
 

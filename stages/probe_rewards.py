@@ -31,8 +31,9 @@ def main() -> None:
         "learned_reward": reward_model.score,
         "heuristic_reward": lambda t, r: np.array([heuristic_reward(a, b, h) for a, b in zip(t, r)]),
         f"training_reward ({params.grpo.reward})": make_reward_fn(params.grpo, h, reward_model),
-        "oracle": lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)]),
     }
+    if params.data.oracle == "demo":  # real data has no oracle
+        scorers["oracle"] = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])
     table = probe_table(prompts, probes, scorers)
     write_json("metrics/reward_probes.json", {"prompts": len(prompts), "scorers": table})
     for name, res in table.items():

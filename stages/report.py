@@ -27,6 +27,8 @@ def main() -> None:
         rows += read_jsonl(Path("data/eval") / f"seed{s}" / "per_prompt.jsonl")
         summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
     analysis = analyse(rows, cfg.k, bootstrap_samples=cfg.bootstrap_samples, alpha=cfg.alpha)
+    pj = analysis["primary_judge"]
+    judges = [j for j in JUDGES if f"pass@{min(cfg.k)}/{j}" in rows[0]]
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
     for s in seeds:  # metrics derived by analyse() (the primary metric), per seed, for the aggregate
         for m in MODELS:
@@ -60,8 +62,8 @@ def main() -> None:
     write_json("metrics/summary.json", {
         "primary_metric": analysis["primary_metric"],
         "models": {m: {k: aggregate[m][k]["mean"] for k in
-                       [analysis["primary_metric"], f"pass@{min(cfg.k)}/oracle", "mean_score/oracle"]
-                       + [f"pass@{kmax}/{j}" for j in JUDGES]
+                       list(dict.fromkeys([analysis["primary_metric"], f"pass@{min(cfg.k)}/{pj}", f"mean_score/{pj}"]
+                                          + [f"pass@{kmax}/{j}" for j in judges]))
                        + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "share_echo",
                           "rouge_l", "bertscore_f1", "mean_length_words"]} for m in MODELS},
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
@@ -72,8 +74,10 @@ def main() -> None:
 
     Path("plots").mkdir(exist_ok=True)
     # DVC plot data (wide CSV: one line per model) and PNGs for people.
-    fig, axes = plt.subplots(1, len(JUDGES), figsize=(5 * len(JUDGES), 3.8), sharey=True)
-    for ax, j in zip(axes, JUDGES):
+    for j in set(JUDGES) - set(judges):  # a declared plot output: header only when the judge is off (no oracle)
+        Path(f"plots/pass_at_k_{j}.csv").write_text("k," + ",".join(MODELS) + "\n")
+    fig, axes = plt.subplots(1, len(judges), figsize=(5 * len(judges), 3.8), sharey=True)
+    for ax, j in zip(axes, judges):
         with open(f"plots/pass_at_k_{j}.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["k", *MODELS])
@@ -88,16 +92,16 @@ def main() -> None:
 
     with open("plots/diversity_quality.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["model", "semantic_diversity", "oracle_mean_score", "bertscore_f1", "predicted_engagement"])
+        w.writerow(["model", "semantic_diversity", "primary_judge_mean_score", "bertscore_f1", "predicted_engagement"])
         for m in MODELS:
             w.writerow([m, *(round(aggregate[m][k]["mean"], 6) for k in
-                             ("semantic_diversity", "mean_score/oracle", "bertscore_f1", "predicted_engagement"))])
+                             ("semantic_diversity", f"mean_score/{pj}", "bertscore_f1", "predicted_engagement"))])
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for m in MODELS:
-        x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m]["mean_score/oracle"]["mean"]
+        x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m][f"mean_score/{pj}"]["mean"]
         ax.scatter(x, y, s=50)
         ax.annotate(m, (x, y), fontsize=8, xytext=(4, 4), textcoords="offset points")
-    ax.set(xlabel="semantic diversity (mean pairwise cosine distance)", ylabel="mean oracle score (true engagement)",
+    ax.set(xlabel="semantic diversity (mean pairwise cosine distance)", ylabel=f"mean score, primary judge ({pj})",
            title="Diversity vs quality")
     fig.tight_layout()
     fig.savefig("plots/diversity_quality.png", dpi=110)

@@ -81,3 +81,14 @@ def test_stage_fails_before_work_on_bad_param(tmp_path):
     assert res.returncode != 0
     assert "validate.on_eror: unknown key" in res.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_oracle_logging_needs_the_demo_oracle(tmp_path):
+    import yaml
+    from polyreply.config import ParamsError, load_params
+    p = tmp_path / "params.yaml"
+    p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": True}}))
+    with pytest.raises(ParamsError, match=r"grpo\.log_oracle: needs data\.oracle: demo"):
+        load_params(p)
+    p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": False}}))
+    assert load_params(p).data.oracle == "none"

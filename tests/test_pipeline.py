@@ -148,6 +148,25 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     run(["dvc", "checkout", "-q"], repo, check=False)
 
 
+def test_real_data_mode_assumes_no_oracle_anywhere(repo):
+    """data.oracle=none (bring your own data): no stage computes or reports the demo world's oracle."""
+    run(["dvc", "exp", "run", "-S", "data.oracle=none", "-S", "grpo.log_oracle=false"], repo)
+    try:
+        ev = json.loads((repo / "metrics/eval/seed1.json").read_text())
+        assert "oracle" not in ev["judges"] and ev["learned_reward_vs_oracle_on_model_replies"] == {}
+        assert not [k for k in ev["models"]["base"] if "oracle" in k]
+        assert json.loads((repo / "metrics/summary.json").read_text())["primary_metric"] == \
+            "pass@k_mean/reference_similarity"
+        assert "oracle" not in json.loads((repo / "metrics/reward_probes.json").read_text())["scorers"]
+        assert "oracle_pearson" not in json.loads((repo / "metrics/reward_model.json").read_text())
+        assert "oracle" not in (repo / "logs/grpo_baseline/seed1/metrics.json").read_text()
+        assert "this data has no oracle" in (repo / "metrics/report.md").read_text()
+    finally:
+        run(["dvc", "exp", "apply", "workspace"], repo, check=False)
+        run(["git", "checkout", "-q", "--", "."], repo)
+        run(["dvc", "checkout", "-q"], repo, check=False)
+
+
 def test_queued_experiment_runs_in_a_temp_copy_without_activated_env(repo):
     """`dvc queue` workers run stages in .dvc/tmp/exps/<copy>, which has no .venv: tools/python looks above."""
     run(["dvc", "exp", "run", "--queue", "-S", "eval.bootstrap_samples=150", "-n", "queued-aa"], repo)

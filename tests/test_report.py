@@ -56,3 +56,15 @@ def test_a_win_under_the_training_reward_alone_is_not_a_verdict():
     assert res["primary_metric"] == "pass@k_mean/oracle"
     assert res["answers"]["Q2"]["verdict"] == "no significant difference at this sample size"
     assert all(not t["metric"].endswith(("learned_reward", "heuristic_reward")) for t in res["tests"])
+
+
+def test_without_an_oracle_the_primary_judge_is_reference_similarity():
+    """Real data (data.oracle: none) has no oracle: nothing assumes one, and no training reward stands in."""
+    rows = rows_with({"grpo_baseline": 0.4}, judges=("reference_similarity",))
+    for r in rows:
+        for key in [k for k in r if k.endswith("/oracle")]:
+            del r[key]
+    res = analyse(rows, KS, bootstrap_samples=300, alpha=0.05)
+    assert res["primary_judge"] == "reference_similarity"
+    assert res["primary_metric"] == "pass@k_mean/reference_similarity"
+    assert res["answers"]["Q2"]["verdict"] == "yes"
