@@ -190,9 +190,13 @@ class SftConfig:
     warmup_steps: int = 4
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    heldout_prompts: int = 24    # after training: diversity and quality of samples on validation tweets
+    heldout_samples: int = 8
 
     def check(self, where):
-        for name in ("batch_size", "max_steps", "max_reply_tokens", "eval_every", "eval_examples"):
+        _require(self.heldout_samples >= 2, f"{where}.heldout_samples", "must be >= 2 (pairwise diversity)")
+        for name in ("batch_size", "max_steps", "max_reply_tokens", "eval_every", "eval_examples",
+                     "heldout_prompts"):
             _require(getattr(self, name) > 0, f"{where}.{name}", "must be > 0")
         _require(self.learning_rate > 0, f"{where}.learning_rate", "must be > 0")
 
@@ -208,6 +212,7 @@ class WarmstartConfig:
 
 @dataclass(frozen=True)
 class PolychromicConfig:
+    # f(S) = mean_{y in S} sigmoid(R(x, y) / reward_temperature) x mean capped distance (polyreply/polychromic.py)
     lambda_: float = 0.5
     prompts_per_step: int = 2
     n_samples: int = 4
@@ -215,17 +220,26 @@ class PolychromicConfig:
     temperature: float = 1.0
     top_p: float = 0.95
     max_new_tokens: int = 24
-    lexical_weight: float = 0.0  # diversity = (1-w) * semantic + w * lexical
+    reward_temperature: float = 0.5   # r = sigmoid(R / tau) maps the task reward into (0, 1)
+    distinct_distance: float = 0.5    # replies >= this cosine distance apart count as fully different
     normalize_advantages: bool = True  # set advantages / std over sets, so lambda weighs a unit-scale term
 
     def check(self, where):
-        _require(self.lambda_ >= 0, f"{where}.lambda", "must be >= 0")
-        _require(self.n_samples >= 2, f"{where}.n_samples", "must be >= 2 (a set needs members)")
-        _require(2 <= self.set_size <= self.n_samples, f"{where}.set_size",
-                 f"must be in [2, n_samples={self.n_samples}]")
+        # Each of these would switch the term off or leave it undefined, silently (issue 14):
+        _require(self.lambda_ > 0, f"{where}.lambda",
+                 "must be > 0 (lambda 0 makes the polychromic arm a copy of the baseline)")
+        _require(self.prompts_per_step > 0, f"{where}.prompts_per_step", "must be > 0")
+        _require(self.n_samples >= 3, f"{where}.n_samples",
+                 "must be >= 3 (sets of >= 2 replies, and more than one set)")
+        _require(2 <= self.set_size < self.n_samples, f"{where}.set_size",
+                 f"must be in [2, n_samples={self.n_samples}): with set_size == n_samples there is one set, "
+                 "zero spread and every advantage is 0")
+        _require(self.max_new_tokens > 0, f"{where}.max_new_tokens", "must be > 0")
         _require(self.temperature > 0, f"{where}.temperature", "must be > 0")
         _require(0 < self.top_p <= 1, f"{where}.top_p", "must be in (0, 1]")
-        _require(0 <= self.lexical_weight <= 1, f"{where}.lexical_weight", "must be in [0, 1]")
+        _require(self.reward_temperature > 0, f"{where}.reward_temperature", "must be > 0")
+        _require(0 < self.distinct_distance <= 2, f"{where}.distinct_distance",
+                 "must be in (0, 2] (cosine distance)")
 
 
 @dataclass(frozen=True)
@@ -303,6 +317,7 @@ class GrpoConfig:
     reward: Literal["learned", "heuristic", "hybrid"] = "hybrid"
     reward_weights: RewardMix = field(default_factory=RewardMix)
     diversity_bonus: float = 0.0
+    darling: bool = False        # reward x normalised diversity (DARLING, arXiv 2509.02534); uses polychromic.*
     log_oracle: bool = False     # demo data: log the oracle score of rollouts (monitoring only)
     adaptive_kl: AdaptiveKl = field(default_factory=AdaptiveKl)
     max_kl: float = 5.0
@@ -404,4 +419,9 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
                           "set grpo.log_oracle: false")
+    grpo, poly = blocks["grpo"], blocks["polychromic"]
+    if poly.set_size >= grpo.num_generations:
+        raise ParamsError(f"{path}: polychromic.set_size: {poly.set_size} must be < grpo.num_generations="
+                          f"{grpo.num_generations} (the set-RL arm forms sets from each GRPO group; one set "
+                          "has zero spread and every advantage would be 0)")
     return Params(seeds=seeds, blocks=blocks)

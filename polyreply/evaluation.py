@@ -17,7 +17,7 @@ from .oracle import echo_score, true_engagement
 from .split import normalise_text
 from .text import embed, words
 
-MODELS = ("base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic")
+MODELS = ("base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic", "grpo_setrl")
 # oracle: the demo world's true engagement (polyreply/oracle.py), the only judge independent of training.
 # learned_reward and heuristic_reward are GRPO's training reward: reported as "reward achieved", not evidence.
 JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity")

@@ -1,7 +1,8 @@
 """GRPO (Shao et al. 2024) from a warm-start LoRA policy, compact and batched.
 
 Per step: sample ``num_generations`` replies for each of ``prompts_per_step`` tweets in one
-generate call; score them; form group-normalised advantages; compute token log-probs
+generate call; score them; form group-normalised advantages (or, for the set-RL arm, the
+polychromic marginal set advantages of ``polyreply.polychromic``); compute token log-probs
 under the policy (with grad) and the frozen warm-start reference; minimise
 ``policy_gradient.policy_gradient_loss`` (clipped ratio when num_iterations > 1,
 per-token k3 KL to the reference weighted by kl_coeff).
@@ -11,42 +12,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
-
 import numpy as np
 import torch
 
-from .config import GrpoConfig, HeuristicConfig, PromptConfig
+from .config import GrpoConfig, PolychromicConfig, PromptConfig
 from .modeling import device_of, encode_prompts
 from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
+from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .progress import Progress
-from .rewards import EngagementRewardModel, heuristic_reward
+from .rewards import RewardFn, make_reward_fn  # noqa: F401 (make_reward_fn: the stages' API)
 from .text import embed
-
-RewardFn = Callable[[list[str], list[str]], np.ndarray]
-
 
 class KLDivergenceError(RuntimeError):
     """The policy drifted further from the warm-start reference than grpo.max_kl allows."""
-
-
-def make_reward_fn(cfg: GrpoConfig, heuristic_cfg: HeuristicConfig,
-                   reward_model: EngagementRewardModel | None) -> RewardFn:
-    """learned | heuristic | hybrid = w_learned * learned + w_heuristic * heuristic."""
-    def heuristic(tweets, replies):
-        return np.array([heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)], dtype=np.float64)
-
-    def learned(tweets, replies):
-        if reward_model is None:
-            raise ValueError("grpo.reward needs the learned reward model")
-        return reward_model.score(tweets, replies).astype(np.float64)
-
-    if cfg.reward == "heuristic":
-        return heuristic
-    if cfg.reward == "learned":
-        return learned
-    w = cfg.reward_weights
-    return lambda t, r: w.learned * learned(t, r) + w.heuristic * heuristic(t, r)
 
 
 def diversity_bonus(texts: list[str], group_size: int) -> np.ndarray:
@@ -75,23 +53,45 @@ class GrpoStepStats:
     step_seconds: float
     generated_tokens: int
     oracle: float | None = None   # mean oracle score of the rollouts (grpo.log_oracle; never in the loss)
+    diversity: float | None = None  # mean capped pairwise distance within groups (polychromic d_ij)
 
 
 def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt_cfg: PromptConfig,
               reward_fn: RewardFn, optimizer, kl_coeff: float, step: int,
-              monitor_fn: RewardFn | None = None) -> GrpoStepStats:
+              monitor_fn: RewardFn | None = None, poly: PolychromicConfig | None = None, set_rl: bool = False,
+              distance_fn: DistanceFn | None = None) -> GrpoStepStats:
+    """One GRPO update. ``set_rl``: the advantage is the polychromic marginal set advantage over
+    each group (set score from ``poly``); ``cfg.darling``: rewards become r x diversity (DARLING).
+    ``poly`` also turns on the diversity statistic; ``distance_fn`` replaces the sentence encoder."""
     start = time.perf_counter()
+    if (set_rl or cfg.darling) and poly is None:
+        raise ValueError("set-RL and grpo.darling need the polychromic set parameters (poly)")
     device = device_of(policy)
     g = cfg.num_generations
     enc = encode_prompts(tok, tweets, prompt_cfg, device)
     rollout = sample_completions(policy, tok, enc, n=g, max_new_tokens=cfg.max_new_tokens,
                                  temperature=cfg.temperature, top_p=cfg.top_p)
     repeated = [t for t in tweets for _ in range(g)]
-    rewards = reward_fn(repeated, rollout.texts)
-    if cfg.diversity_bonus > 0:
-        rewards = rewards + cfg.diversity_bonus * diversity_bonus(rollout.texts, g)
-    r = torch.tensor(rewards, dtype=torch.float32).view(len(tweets), g)
-    adv = group_advantages(r, scale_by_std=cfg.scale_rewards, clip=cfg.advantage_clip).flatten().to(device)
+    rewards = np.asarray(reward_fn(repeated, rollout.texts), dtype=np.float64)
+    grouped = rewards.reshape(len(tweets), g)
+    distances = None
+    if poly is not None:
+        distances = (distance_fn or semantic_distances(poly.distinct_distance))(rollout.texts, g)
+    if set_rl:
+        adv, _ = polychromic_advantages(grouped, distances, poly.set_size, poly.reward_temperature,
+                                        poly.normalize_advantages)
+        if cfg.advantage_clip is not None:
+            adv = adv.clamp(-cfg.advantage_clip, cfg.advantage_clip)
+    else:
+        shaped = grouped
+        if cfg.diversity_bonus > 0:
+            shaped = shaped + cfg.diversity_bonus * diversity_bonus(rollout.texts, g).reshape(len(tweets), g)
+        if cfg.darling:
+            shaped = darling_rewards(grouped, distances, poly.reward_temperature)
+        adv = group_advantages(torch.tensor(shaped, dtype=torch.float32), scale_by_std=cfg.scale_rewards,
+                               clip=cfg.advantage_clip).flatten()
+    adv = adv.to(device)
+    r = torch.tensor(grouped, dtype=torch.float32)
     ids, attn, p_len, cmask = rollout.input_ids, rollout.attention_mask, rollout.prompt_len, rollout.completion_mask
     with torch.no_grad():
         ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature)
@@ -107,7 +107,10 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
     group_std = r.std(dim=1, unbiased=False)
     # proxy (training reward) vs oracle over steps shows reward over-optimisation (Gao et al. 2022)
     oracle = float(np.mean(monitor_fn(repeated, rollout.texts))) if monitor_fn is not None else None
-    return GrpoStepStats(oracle=oracle, step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
+    diversity = None
+    if distances is not None:
+        diversity = float(np.mean([d.sum() / (g * (g - 1)) for d in distances]))
+    return GrpoStepStats(oracle=oracle, diversity=diversity, step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
                          reward_std=float(group_std.mean()), kl=st["kl"], kl_coeff=kl_coeff,
                          mean_length=float(rollout.lengths.float().mean()),
                          zero_std_fraction=float((group_std < 1e-6).float().mean()),
@@ -117,7 +120,8 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
 
 def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
                reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo",
-               monitor_fn: RewardFn | None = None) -> list[GrpoStepStats]:
+               monitor_fn: RewardFn | None = None, poly: PolychromicConfig | None = None, set_rl: bool = False,
+               distance_fn: DistanceFn | None = None) -> list[GrpoStepStats]:
     # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
     policy.eval()
     reference.eval()
@@ -136,7 +140,7 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
         batch = [tweets[i] for i in order[cursor:cursor + cfg.prompts_per_step]]
         cursor += cfg.prompts_per_step
         st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step,
-                       monitor_fn)
+                       monitor_fn, poly, set_rl, distance_fn)
         history.append(st)
         if live is not None:
             for k, v in asdict(st).items():
@@ -144,7 +148,7 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
                 if k not in ("step", "step_seconds") and v is not None:
                     live.log_metric(f"grpo/{k}", v)
             live.next_step()
-        extra = {"oracle": st.oracle} if st.oracle is not None else {}
+        extra = {k: v for k, v in (("oracle", st.oracle), ("diversity", st.diversity)) if v is not None}
         progress.update(reward=st.avg_reward, **extra, kl=st.kl, length=st.mean_length, loss=st.loss)
         if not math.isfinite(st.loss):
             raise FloatingPointError(f"GRPO loss became non-finite at step {step}")

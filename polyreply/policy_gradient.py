@@ -63,19 +63,22 @@ def group_advantages(rewards: torch.Tensor, *, scale_by_std: bool = True, eps: f
 
 def set_level_advantages(quality: torch.Tensor, distance: torch.Tensor, set_size: int, *,
                          normalize: bool = False, eps: float = 1e-4):
-    """Polychromic set-level advantages (Hamid et al. 2025, "Polychromic Objectives for RL").
+    """Set-RL marginal advantages (Hamid et al. 2025, "Polychromic Objectives for RL").
 
-    For the n samples of one prompt, every subset S of ``set_size`` members is scored by
-        f(S) = mean_{i in S} q_i  x  mean_{i<j in S} d_ij        (quality x diversity, d in [0, 1])
-    and the baseline is b = mean_S f(S). Each sample's advantage is the mean of f(S) - b over
-    the sets that contain it: every member of a set shares that set's advantage, so a
-    reply that makes its sets more diverse is pushed up even if it is no better alone.
-    ``normalize`` divides f - b by the std of f over the sets (as GRPO does per group): the
-    spread of f is small (~0.05 on the demo data), so unscaled the term is ~20x weaker than
-    the CE gradient and lambda would have to absorb that scale.
+    For the n samples of one prompt, every subset S of ``set_size`` members is scored by the
+    polychromic objective
+        f(S) = (1/|S| sum_{i in S} r_i) x d(S),   d(S) = mean_{i<j in S} d_ij,   r, d in [0, 1]
+    (``quality`` = r, the task reward mapped into [0, 1]; ``distance`` = d_ij; see
+    ``polyreply.polychromic`` for how both are built). Baseline b = mean_S f(S); each sample's
+    advantage is the mean of f(S) - b over the sets that contain it, so a reply is judged by the
+    sets it belongs to. ``normalize`` divides f - b by the std of f over the sets (as GRPO does
+    per group), so lambda weighs a unit-scale term. set_size must be < n: with one set the
+    spread is zero and the term vanishes (the config refuses it).
     Returns (advantages [n], f over sets [C(n, set_size)]).
     """
     n = quality.shape[0]
+    if not 2 <= set_size < n:
+        raise ValueError(f"set_size={set_size} must be in [2, n={n}): with one set every advantage is 0")
     sets = list(itertools.combinations(range(n), set_size))
     pairs_in = [list(itertools.combinations(s, 2)) for s in sets]
     f = torch.stack([

@@ -15,6 +15,8 @@ QUESTIONS = {
            "grpo_polychromic", "grpo_baseline"),
 }
 TRAINED = MODELS[1:]
+# The fifth arm against GRPO from the same (polychromic) warm-start: the effect of the set-RL advantage.
+SET_RL = ("grpo_setrl", "grpo_polychromic")
 
 
 def primary_judge(rows: list[dict], ks) -> str:
@@ -82,12 +84,19 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
     for t, p in zip(tests, holm([t["wilcoxon_p"] for t in tests])):  # Holm across *all* comparisons
         t["wilcoxon_p_holm"] = p
     answers = {}
+    def side(t):
+        return {"mean_diff": t["mean_diff"], "ci": [t["ci_low"], t["ci_high"]], "p": t["wilcoxon_p"]}
+
     for q in ("Q1", "Q2", "Q3"):
         by_metric = {t["metric"]: t for t in tests if t["question"] == q}
         t = by_metric[PRIMARY]
+        # Quality and diversity side by side: a model that gains diversity and loses quality shows both.
+        effects = {"quality": side(by_metric[f"mean_score/{judge}"]), "diversity": side(by_metric["semantic_diversity"]),
+                   "echo": side(by_metric["share_echo"])}
         answers[q] = {"question": QUESTIONS[q][0], "verdict": verdict(t, alpha), "model_a": t["model_a"],
                       "model_b": t["model_b"], "metric": PRIMARY, "mean_diff": t["mean_diff"],
                       "ci": [t["ci_low"], t["ci_high"]], "p_holm": t["wilcoxon_p_holm"], "cohens_d": t["cohens_d"],
+                      "effects": effects, "quality_metric": f"mean_score/{judge}",
                       "at_k": {k: {"verdict": verdict(by_metric[f"pass@{k}/{judge}"], alpha),
                                    "mean_diff": by_metric[f"pass@{k}/{judge}"]["mean_diff"],
                                    "p_holm": by_metric[f"pass@{k}/{judge}"]["wilcoxon_p_holm"]}
@@ -104,12 +113,15 @@ def analyse(rows: list[dict], ks, *, bootstrap_samples: int, alpha: float) -> di
     # The untuned base is the floor every trained model must clear (exploratory: not in the Holm family).
     vs_base = {m: compare(aligned(means, m, PRIMARY, tweets), aligned(means, "base", PRIMARY, tweets),
                           samples=bootstrap_samples, alpha=alpha, seed=1000 + i) for i, m in enumerate(TRAINED)}
+    set_rl = {metric: compare(aligned(means, SET_RL[0], metric, tweets), aligned(means, SET_RL[1], metric, tweets),
+                              samples=bootstrap_samples, alpha=alpha, seed=2000 + i)
+              for i, metric in enumerate([PRIMARY, f"mean_score/{judge}", "semantic_diversity"])}
     return {"primary_metric": PRIMARY, "primary_judge": judge, "prompts": len(tweets), "tests": tests, "answers": answers,
             "model_primary": model_primary, "base_primary": float(aligned(means, "base", PRIMARY, tweets).mean()),
-            "vs_base": vs_base}
+            "vs_base": vs_base, "set_rl": set_rl}
 
 
-QUESTIONS_Q4 = "Which of the four trained models is best overall?"
+QUESTIONS_Q4 = f"Which of the {len(TRAINED)} trained models is best overall?"
 
 
 def seed_aggregate(summaries: dict[int, dict], metrics: list[str], alpha: float) -> dict:
@@ -174,6 +186,14 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
                      f"Holm p={a['p_holm']:.3g}, d={a['cohens_d']:.2f}. "
                      + "; ".join(f"At Pass@{k} ({analysis['primary_judge']}): {v['verdict']} ({v['mean_diff']:+.3f}, "
                                  f"Holm p={v['p_holm']:.3g})" for k, v in a["at_k"].items()) + ".")
+            e = a["effects"]
+            L.append("")
+            L.append(f"  Side by side ({a['model_a']} minus {a['model_b']}, bootstrap 95% CI, uncorrected p): "
+                     + "; ".join(f"**{name}** ({label}) {e[name]['mean_diff']:+.3f} [{e[name]['ci'][0]:+.3f}, "
+                                 f"{e[name]['ci'][1]:+.3f}], p={e[name]['p']:.3g}"
+                                 for name, label in (("quality", a["quality_metric"]),
+                                                     ("diversity", "semantic_diversity"),
+                                                     ("echo", "share of samples echoing the tweet"))) + ".")
         L.append("")
     if "vs_base" in analysis:
         worse = [m for m, t in analysis["vs_base"].items() if t["mean_diff"] < 0]
@@ -182,6 +202,13 @@ def markdown_report(analysis: dict, aggregate: dict, ks, seeds, thresholds_by_se
                  + "; ".join(f"{m} {t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], p={t['wilcoxon_p']:.3g}"
                              for m, t in analysis["vs_base"].items()) + "."
                  + (f" **{len(worse)} of {len(analysis['vs_base'])} trained models score below the base.**" if worse else ""))
+        L.append("")
+    if "set_rl" in analysis:
+        a, b = SET_RL
+        L.append(f"**Fifth arm, set-RL GRPO** ({a} minus {b}, same polychromic warm-start, so the difference is the "
+                 "set-level advantage; exploratory, uncorrected): "
+                 + "; ".join(f"{metric} {t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], "
+                             f"p={t['wilcoxon_p']:.3g}" for metric, t in analysis["set_rl"].items()) + ".")
         L.append("")
     L += ["## Main table (mean over seeds; CI across seeds when >1 seed)", ""]
     pj = analysis["primary_judge"]

@@ -20,7 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import HeuristicConfig, RewardModelConfig
+from typing import Callable
+
+from .config import GrpoConfig, HeuristicConfig, RewardModelConfig
 from .text import content_words, embed, words
 
 GENERIC_PHRASES = frozenset({
@@ -247,3 +249,27 @@ def train_reward_model(rows: list[dict], cfg: RewardModelConfig) -> tuple[Engage
                 break
     head.load_state_dict(best_state)
     return EngagementRewardModel(head, mean, std, cfg.encode_batch_size), history
+
+
+# ------------------------------------------------------------------ the task reward (GRPO, polychromic)
+
+RewardFn = Callable[[list[str], list[str]], np.ndarray]
+
+
+def make_reward_fn(cfg: GrpoConfig, heuristic_cfg: HeuristicConfig,
+                   reward_model: EngagementRewardModel | None) -> RewardFn:
+    """learned | heuristic | hybrid = w_learned * learned + w_heuristic * heuristic."""
+    def heuristic(tweets, replies):
+        return np.array([heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)], dtype=np.float64)
+
+    def learned(tweets, replies):
+        if reward_model is None:
+            raise ValueError("grpo.reward needs the learned reward model")
+        return reward_model.score(tweets, replies).astype(np.float64)
+
+    if cfg.reward == "heuristic":
+        return heuristic
+    if cfg.reward == "learned":
+        return learned
+    w = cfg.reward_weights
+    return lambda t, r: w.learned * learned(t, r) + w.heuristic * heuristic(t, r)

@@ -3,30 +3,31 @@
     loss = CE(reference reply | tweet)  +  lambda * L_poly
     L_poly = -mean_tokens[ A_i * log pi(y_i,t | x) ]   (score-function / REINFORCE surrogate)
 
-where y_1..y_n are n replies *sampled from the current policy* for the same tweet and A_i
-is the polychromic set-level advantage (``policy_gradient.set_level_advantages``,
-Hamid et al. 2025; by default scaled to unit std per prompt, like GRPO): sets of replies are scored by mean quality x diversity, and every
-member gets its set's advantage. The term's gradient is sum_i A_i grad log pi(y_i), so
-diversity really steers the update (the predecessor subtracted a no-grad constant).
-Quality q_i = clip(cos(emb(y_i), emb(reference)), 0, 1); diversity d_ij =
-(1-w) * clip(1 - cos(emb(y_i), emb(y_j)), 0, 1) + w * (1 - Jaccard(words_i, words_j)).
+where y_1..y_n are n replies *sampled from the current policy* for the same tweet and A_i is
+the marginal set advantage of the polychromic objective (Hamid et al. 2025):
+    f(S) = (1/|S| sum_{y in S} r(x, y)) x d(S),   r = sigmoid(R / tau),   d = capped semantic distance
+with R the task reward (GRPO's training reward: learned engagement, optionally + heuristic), never
+closeness to one reference (that worked against diversity by construction). Formula and the
+reason for the cap: ``polyreply.polychromic``. The term's gradient is sum_i A_i grad log pi(y_i).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
 
 from .config import PolychromicConfig, PromptConfig, SftConfig
-from .metrics import pairwise_lexical_distance
 from .modeling import device_of, encode_prompts
+from .policy_gradient import completion_logprobs, masked_mean, policy_gradient_loss, sample_completions
+from .polychromic import DistanceFn, polychromic_advantages, semantic_distances
 from .progress import Progress
-from .policy_gradient import (completion_logprobs, masked_mean, policy_gradient_loss, sample_completions,
-                              set_level_advantages)
 from .text import embed
 from .training import make_optimizer, supervised_batch
+
+RewardFn = Callable[[list[str], list[str]], np.ndarray]
 
 
 def cross_entropy(model, batch: dict) -> torch.Tensor:
@@ -34,45 +35,23 @@ def cross_entropy(model, batch: dict) -> torch.Tensor:
     return -masked_mean(logp, batch["completion_mask"])
 
 
-def set_scores(replies: list[str], reference: str, lexical_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """(quality [n], pairwise distance [n, n]) for one prompt's sampled replies."""
-    emb = embed(replies + [reference])
-    reps, ref = emb[:-1], emb[-1]
-    quality = np.clip(reps @ ref, 0.0, 1.0)
-    distance = np.clip(1.0 - reps @ reps.T, 0.0, 1.0)
-    if lexical_weight > 0:
-        distance = (1 - lexical_weight) * distance + lexical_weight * pairwise_lexical_distance(replies)
-    return torch.from_numpy(quality.astype(np.float32)), torch.from_numpy(distance.astype(np.float32))
-
-
-def mean_offdiag(distance: torch.Tensor) -> float:
-    n = distance.shape[0]
-    return float(distance.sum() / (n * (n - 1)))
-
-
-def polychromic_loss(model, tok, tweets: list[str], references: list[str], cfg: PolychromicConfig,
-                     prompt_cfg: PromptConfig, scorer=set_scores) -> tuple[torch.Tensor, dict]:
-    """Sample n replies per tweet, form set-level advantages, return the surrogate loss (with grad)."""
+def polychromic_loss(model, tok, tweets: list[str], cfg: PolychromicConfig, prompt_cfg: PromptConfig,
+                     reward_fn: RewardFn, distance_fn: DistanceFn | None = None) -> tuple[torch.Tensor, dict]:
+    """Sample n replies per tweet, form marginal set advantages, return the surrogate loss (with grad)."""
     device = device_of(model)
     enc = encode_prompts(tok, tweets, prompt_cfg, device)
     rollout = sample_completions(model, tok, enc, n=cfg.n_samples, max_new_tokens=cfg.max_new_tokens,
                                  temperature=cfg.temperature, top_p=cfg.top_p)
-    advantages, diversities, set_values, qualities = [], [], [], []
-    for p, ref in enumerate(references):
-        group = rollout.texts[p * cfg.n_samples:(p + 1) * cfg.n_samples]
-        quality, distance = scorer(group, ref, cfg.lexical_weight)
-        adv, f = set_level_advantages(quality, distance, cfg.set_size, normalize=cfg.normalize_advantages)
-        advantages.append(adv)
-        diversities.append(mean_offdiag(distance))
-        set_values.append(float(f.mean()))
-        qualities.append(float(quality.mean()))
-    adv = torch.cat(advantages).to(device)
+    repeated = [t for t in tweets for _ in range(cfg.n_samples)]
+    rewards = np.asarray(reward_fn(repeated, rollout.texts), dtype=np.float64).reshape(len(tweets), cfg.n_samples)
+    distances = (distance_fn or semantic_distances(cfg.distinct_distance))(rollout.texts, cfg.n_samples)
+    adv, stats = polychromic_advantages(rewards, distances, cfg.set_size, cfg.reward_temperature,
+                                        cfg.normalize_advantages)
     logp = completion_logprobs(model, rollout.input_ids, rollout.attention_mask, rollout.prompt_len,
                                temperature=cfg.temperature)
-    loss, _ = policy_gradient_loss(logp, logp.detach(), None, adv, rollout.completion_mask)
-    return loss, {"diversity_score": float(np.mean(diversities)), "set_objective": float(np.mean(set_values)),
-                  "sample_quality": float(np.mean(qualities)),
-                  "sample_length": float(rollout.lengths.float().mean())}
+    loss, _ = policy_gradient_loss(logp, logp.detach(), None, adv.to(device), rollout.completion_mask)
+    stats.update({"sample_reward": float(rewards.mean()), "sample_length": float(rollout.lengths.float().mean())})
+    return loss, stats
 
 
 @torch.no_grad()
@@ -111,6 +90,34 @@ def sample_diversity(model, tok, rows: list[dict], prompt_cfg: PromptConfig, n: 
     return float(np.mean(out))
 
 
+HELDOUT_SAMPLING = {"temperature": 0.9, "top_p": 0.95, "max_new_tokens": 32}  # the evaluation's defaults
+
+
+@torch.no_grad()
+def heldout_samples(model, tok, rows: list[dict], prompt_cfg: PromptConfig, n_prompts: int, n: int, seed: int,
+                    judge_fn: RewardFn | None = None) -> dict:
+    """Diversity and quality of n sampled replies per held-out (validation) tweet, after training.
+
+    What the lambda sweep reads (tuning on validation tweets, never on the test set):
+    ``heldout_diversity`` = mean pairwise cosine distance (the evaluation's semantic_diversity),
+    ``heldout_duplicates`` = share of pairs closer than 0.1, ``heldout_quality`` = mean
+    ``judge_fn`` score (the oracle on demo data), absent without a judge.
+    """
+    texts = sorted({r["tweet"] for r in rows})
+    tweets = [texts[i] for i in np.random.default_rng(seed).permutation(len(texts))[:n_prompts]]
+    enc = encode_prompts(tok, tweets, prompt_cfg, device_of(model))
+    state = torch.random.get_rng_state()
+    rollout = sample_completions(model, tok, enc, n=n, seed=seed, **HELDOUT_SAMPLING)
+    torch.random.set_rng_state(state)
+    emb = embed(rollout.texts).reshape(len(tweets), n, -1)
+    iu = np.triu_indices(n, 1)
+    dist = np.stack([1.0 - (e @ e.T)[iu] for e in emb])
+    out = {"heldout_diversity": float(dist.mean()), "heldout_duplicates": float((dist < 0.1).mean())}
+    if judge_fn is not None:
+        out["heldout_quality"] = float(np.mean(judge_fn([t for t in tweets for _ in range(n)], rollout.texts)))
+    return out
+
+
 @dataclass
 class SftResult:
     final_train_loss: float
@@ -119,19 +126,24 @@ class SftResult:
     final_eval_diversity: float
     steps: int
     seconds: float
+    heldout: dict
 
 
 def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: SftConfig, max_steps: int,
               prompt_cfg: PromptConfig, poly: PolychromicConfig | None, seed: int, live=None,
-              progress_name: str = "sft") -> SftResult:
-    """Train LoRA ``model`` in place. ``poly`` None (or lambda 0) = baseline SFT."""
+              progress_name: str = "sft", reward_fn: RewardFn | None = None, distance_fn: DistanceFn | None = None,
+              judge_fn: RewardFn | None = None) -> SftResult:
+    """Train LoRA ``model`` in place. ``poly`` None = baseline SFT; polychromic needs ``reward_fn``
+    (the task reward R). ``judge_fn`` (the oracle on demo data) only scores held-out samples."""
     import time
     start = time.perf_counter()
     device = device_of(model)
     rng = np.random.default_rng(seed)
     opt, sched = make_optimizer(model, cfg.learning_rate, cfg.weight_decay, cfg.warmup_steps, max_steps)
     eval_rows = val_rows[:cfg.eval_examples]
-    use_poly = poly is not None and poly.lambda_ > 0
+    use_poly = poly is not None
+    if use_poly and reward_fn is None:
+        raise ValueError("polychromic SFT needs reward_fn: the task reward of the set score")
     order, cursor = rng.permutation(len(train_rows)), 0
     model.train()
 
@@ -157,18 +169,13 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         loss = ce
         logs = {"train/quality_loss": ce.item()}
         if use_poly:
-            # distinct tweets of this batch, each with its own reference reply
-            seen, tweets, refs = set(), [], []
-            for r in chunk:
-                if r["tweet"] not in seen and len(tweets) < poly.prompts_per_step:
-                    seen.add(r["tweet"])
-                    tweets.append(r["tweet"])
-                    refs.append(r["reply"])
-            surrogate, stats = polychromic_loss(model, tok, tweets, refs, poly, prompt_cfg)
+            tweets = list(dict.fromkeys(r["tweet"] for r in chunk))[:poly.prompts_per_step]  # distinct tweets
+            surrogate, stats = polychromic_loss(model, tok, tweets, poly, prompt_cfg, reward_fn, distance_fn)
             loss = ce + poly.lambda_ * surrogate
             logs.update({"train/diversity_score": stats["diversity_score"],
                          "train/set_objective": stats["set_objective"],
                          "train/sample_quality": stats["sample_quality"],
+                         "train/sample_reward": stats["sample_reward"],
                          "train/poly_surrogate": surrogate.item()})
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -185,11 +192,17 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
                 live.log_metric(k, v)
         if step % cfg.eval_every == 0 or step == max_steps:
             ev, div = log_eval(step)
-        shown = {"loss": loss_value, "ce": logs["train/quality_loss"], "val_loss": ev}
-        if use_poly:
-            shown["diversity"] = logs["train/diversity_score"]
+        shown = {"loss": loss_value, "val_loss": ev}
+        if use_poly:  # loss = ce + lambda x surrogate: show both parts
+            shown.update(ce=logs["train/quality_loss"], diversity=logs["train/diversity_score"],
+                         reward=logs["train/sample_reward"])
         progress.update(**shown)
         if live is not None:
             live.next_step()
+    model.eval()
+    heldout = heldout_samples(model, tok, val_rows, prompt_cfg, cfg.heldout_prompts, cfg.heldout_samples,
+                              seed, judge_fn)
+    model.train()
     return SftResult(final_train_loss=loss_value, final_eval_loss=ev, initial_eval_loss=initial_eval,
-                     final_eval_diversity=div, steps=max_steps, seconds=time.perf_counter() - start)
+                     final_eval_diversity=div, steps=max_steps, seconds=time.perf_counter() - start,
+                     heldout=heldout)

@@ -1,6 +1,10 @@
 """GRPO from a phase-1 warm-start on phase-2 tweets; the warm-start is the KL reference.
 
     dvc repro grpo_polychromic@42    # or: tools/python stages/grpo.py --variant polychromic --seed 42
+    dvc repro grpo_setrl@42          # the fifth arm: polychromic warm-start, set-RL advantages
+
+Variants: baseline and polychromic (group advantages, from the baseline / polychromic warm-start);
+setrl (the polychromic marginal set advantage of Hamid et al. 2025, from the polychromic warm-start).
 """
 import argparse
 from dataclasses import asdict
@@ -9,22 +13,23 @@ from pathlib import Path
 import numpy as np
 
 from polyreply.config import load_params
-from polyreply.grpo import make_reward_fn, train_grpo
+from polyreply.grpo import train_grpo
 from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import load_policy, load_tokenizer
 from polyreply.oracle import true_engagement
-from polyreply.rewards import EngagementRewardModel
+from polyreply.rewards import EngagementRewardModel, make_reward_fn
 from polyreply.training import open_live, save_adapter, seed_everything
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--variant", choices=["baseline", "polychromic"], required=True)
+    ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl"], required=True)
     ap.add_argument("--seed", type=int, required=True)
     args = ap.parse_args()
     params = load_params()
     cfg = params.grpo
-    warm = Path("models") / f"warmstart_{args.variant}" / f"seed{args.seed}"
+    warm_variant = "polychromic" if args.variant == "setrl" else args.variant
+    warm = Path("models") / f"warmstart_{warm_variant}" / f"seed{args.seed}"
     seed_everything(args.seed)
     tok = load_tokenizer("models/base")
     policy = load_policy("models/base", warm, trainable=True)
@@ -37,12 +42,15 @@ def main() -> None:
     if cfg.log_oracle:  # demo data only: log the oracle's view of the rollouts beside the training reward
         monitor = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])  # noqa: E731
     history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
-                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor)
+                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor,
+                         poly=params.polychromic, set_rl=args.variant == "setrl")
     first, last = history[: max(1, len(history) // 4)], history[-max(1, len(history) // 4):]
     summary = {
         "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),
         "avg_reward_last_quarter": float(np.mean([h.avg_reward for h in last])),
         "final_kl": history[-1].kl, "steps": len(history),
+        "diversity_first_quarter": float(np.mean([h.diversity for h in first])),
+        "diversity_last_quarter": float(np.mean([h.diversity for h in last])),
     }
     if cfg.log_oracle:
         summary["oracle_first_quarter"] = float(np.mean([h.oracle for h in first]))

@@ -10,7 +10,7 @@ import numpy as np
 
 from polyreply.config import load_params
 from polyreply.evaluation import eval_prompts
-from polyreply.grpo import make_reward_fn
+from polyreply.rewards import make_reward_fn
 from polyreply.io import read_jsonl, write_json
 from polyreply.oracle import true_engagement
 from polyreply.probes import probe_replies, probe_table

@@ -16,7 +16,7 @@ from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
 from polyreply.report import analyse, markdown_report, seed_aggregate  # noqa: E402
 
 TRAINING_RUNS = ("sft_baseline", "sft_polychromic", "warmstart_baseline", "warmstart_polychromic",
-                 "grpo_baseline", "grpo_polychromic")
+                 "grpo_baseline", "grpo_polychromic", "grpo_setrl")
 
 
 def main() -> None:
@@ -41,8 +41,9 @@ def main() -> None:
     for run in TRAINING_RUNS:
         for s in seeds:
             summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
-            keep = ("initial_eval_loss", "final_eval_loss", "final_eval_diversity", "avg_reward_first_quarter",
-                    "avg_reward_last_quarter", "oracle_first_quarter", "oracle_last_quarter", "final_kl")
+            keep = ("initial_eval_loss", "final_eval_loss", "heldout_diversity", "heldout_duplicates",
+                    "heldout_quality", "avg_reward_first_quarter", "avg_reward_last_quarter", "oracle_first_quarter",
+                    "oracle_last_quarter", "diversity_first_quarter", "diversity_last_quarter", "final_kl")
             training[f"{run} seed {s}"] = {k: summ[k] for k in keep if k in summ}
 
     gens = {m: read_jsonl(Path("data/generations") / f"seed{seeds[0]}" / f"{m}.jsonl") for m in MODELS}
@@ -69,6 +70,8 @@ def main() -> None:
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
         "vs_base": {m: {k: t[k] for k in ("mean_diff", "ci_low", "ci_high", "wilcoxon_p")}
                     for m, t in analysis["vs_base"].items()},
+        "set_rl_vs_grpo_polychromic": {metric: {k: t[k] for k in ("mean_diff", "ci_low", "ci_high", "wilcoxon_p")}
+                                       for metric, t in analysis["set_rl"].items()},
     })
     write_json("metrics/comparisons.json", analysis["tests"])
 

@@ -59,8 +59,31 @@ def test_lambda_key_maps_to_field(tmp_path):
     path = write_params(tmp_path, lambda p: p["polychromic"].update({"lambda": 0.25}))
     assert load_params(path).polychromic.lambda_ == 0.25
     path = write_params(tmp_path, lambda p: p["polychromic"].update({"lambda": -1}))
-    with pytest.raises(ParamsError, match=r"polychromic\.lambda: must be >= 0"):
+    with pytest.raises(ParamsError, match=r"polychromic\.lambda: must be > 0"):
         load_params(path)
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"lambda": 0}, r"polychromic\.lambda: must be > 0 \(lambda 0 makes the polychromic arm a copy"),
+    ({"set_size": 4}, r"polychromic\.set_size: must be in \[2, n_samples=4\)"),   # one set: zero spread
+    ({"set_size": 5}, r"polychromic\.set_size"),
+    ({"set_size": 1}, r"polychromic\.set_size"),
+    ({"n_samples": 2, "set_size": 2}, r"polychromic\.n_samples: must be >= 3"),
+    ({"distinct_distance": 0}, r"polychromic\.distinct_distance"),
+    ({"reward_temperature": 0}, r"polychromic\.reward_temperature"),
+])
+def test_polychromic_settings_that_switch_the_term_off_fail_before_work(tmp_path, change, key):
+    path = write_params(tmp_path, lambda p: p["polychromic"].update(change))
+    with pytest.raises(ParamsError, match=key):
+        load_params(path)
+
+
+def test_set_rl_set_size_must_leave_more_than_one_set_per_grpo_group(tmp_path):
+    def mutate(p):
+        p["polychromic"].update(n_samples=6, set_size=4)
+        p["grpo"].update(num_generations=4)
+    with pytest.raises(ParamsError, match=r"polychromic\.set_size: 4 must be < grpo\.num_generations=4"):
+        load_params(write_params(tmp_path, mutate))
 
 
 def test_unknown_top_level_block(tmp_path):

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 def tiny_params(p: dict) -> dict:
     p["seeds"] = SEEDS
     p["base_model"].update(source="tiny", tiny_hidden_size=32, tiny_layers=2)
-    p["sft"].update(max_steps=30, eval_every=15, eval_examples=8, batch_size=4, max_reply_tokens=16)
+    p["sft"].update(max_steps=30, eval_every=15, eval_examples=8, batch_size=4, max_reply_tokens=16,
+                    heldout_prompts=4, heldout_samples=4)
     p["warmstart"]["max_steps"] = 4
     p["polychromic"].update(max_new_tokens=6, prompts_per_step=2)
     p["grpo"].update(max_steps=3, prompts_per_step=2, num_generations=4, max_new_tokens=6)
@@ -99,9 +100,9 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     for s in SEEDS:
         expected |= {f"{n}@{s}" for n in ("sft_baseline", "sft_polychromic", "warmstart_baseline",
                                           "warmstart_polychromic", "grpo_baseline", "grpo_polychromic",
-                                          "generate_base", "evaluate")}
+                                          "grpo_setrl", "generate_base", "evaluate")}
         expected |= {f"generate@{m}-{s}" for m in ("sft_baseline", "sft_polychromic", "grpo_baseline",
-                                                    "grpo_polychromic")}
+                                                    "grpo_polychromic", "grpo_setrl")}
     assert stages == expected
     report = (repo / "metrics/report.md").read_text()
     for q in ("Q1.", "Q2.", "Q3.", "Q4."):
@@ -110,7 +111,14 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     assert set(summary["answers"]) == {"Q1", "Q2", "Q3", "Q4"}
     assert 0.0 <= summary["answers"]["Q1"]["p_holm"] <= 1.0
     ev = json.loads((repo / "metrics/eval/seed1.json").read_text())
-    assert set(ev["models"]) == {"base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic"}
+    assert set(ev["models"]) == {"base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic",
+                                 "grpo_setrl"}
+    # Q1 and Q3 report quality and diversity side by side; the fifth arm is compared with its control
+    for q in ("Q1", "Q3"):
+        assert set(summary["answers"][q]["effects"]) == {"quality", "diversity", "echo"}
+    assert "Side by side" in report and "Fifth arm, set-RL GRPO" in report
+    held = json.loads((repo / "logs/sft_polychromic/seed1/metrics.json").read_text())
+    assert 0.0 <= held["heldout_diversity"] <= 2.0 and "heldout_quality" in held
     assert "pass@10/learned_reward" in ev["models"]["base"] and "pass@10/oracle" in ev["models"]["base"]
     assert summary["primary_metric"] == "pass@k_mean/oracle"
     assert set(ev["learned_reward_vs_oracle_on_model_replies"]) == set(ev["models"])
@@ -136,8 +144,8 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     res = run(["dvc", "exp", "run", "-S", "grpo.kl_coeff=0.2"], repo)
     expected = {"report"}
     for s in SEEDS:
-        expected |= {f"grpo_baseline@{s}", f"grpo_polychromic@{s}", f"generate@grpo_baseline-{s}",
-                     f"generate@grpo_polychromic-{s}", f"evaluate@{s}"}
+        expected |= {f"grpo_baseline@{s}", f"grpo_polychromic@{s}", f"grpo_setrl@{s}", f"generate@grpo_baseline-{s}",
+                     f"generate@grpo_polychromic-{s}", f"generate@grpo_setrl-{s}", f"evaluate@{s}"}
     ran = ran_stages(res.stdout)
     # GRPO and its generations must rerun; evaluate/report rerun only if their inputs changed
     # (with a tiny model, identical replies are possible). Nothing upstream may rerun.

@@ -1,3 +1,4 @@
+import pytest
 import numpy as np
 
 from polyreply.evaluation import JUDGES, MODELS
@@ -68,3 +69,21 @@ def test_without_an_oracle_the_primary_judge_is_reference_similarity():
     assert res["primary_judge"] == "reference_similarity"
     assert res["primary_metric"] == "pass@k_mean/reference_similarity"
     assert res["answers"]["Q2"]["verdict"] == "yes"
+
+
+def test_q1_shows_a_diversity_gain_and_a_quality_loss_side_by_side():
+    """A polychromic model that is more diverse but worse must show both effects, not only one."""
+    rows = rows_with({})
+    rng = np.random.default_rng(1)
+    for r in rows:
+        if r["model"] == "sft_polychromic":
+            r["semantic_diversity"] = 0.7 + float(rng.normal(0, 0.02))
+            r["mean_score/oracle"] -= 0.4
+        else:
+            r["semantic_diversity"] = 0.5 + float(rng.normal(0, 0.02))
+    res = analyse(rows, KS, bootstrap_samples=300, alpha=0.05)
+    e = res["answers"]["Q1"]["effects"]
+    assert e["diversity"]["mean_diff"] == pytest.approx(0.2, abs=0.02) and e["diversity"]["ci"][0] > 0
+    assert e["quality"]["mean_diff"] == pytest.approx(-0.4, abs=0.03) and e["quality"]["ci"][1] < 0
+    assert res["answers"]["Q1"]["quality_metric"] == "mean_score/oracle"
+    assert set(res["set_rl"]) == {"pass@k_mean/oracle", "mean_score/oracle", "semantic_diversity"}

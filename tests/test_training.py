@@ -9,8 +9,9 @@ from polyreply.config import GrpoConfig, LoraConfigParams, PolychromicConfig, Pr
 from polyreply.grpo import KLDivergenceError, grpo_step, train_grpo
 from polyreply.metrics import pairwise_lexical_distance
 from polyreply.modeling import add_lora, encode_prompts
-from polyreply.policy_gradient import sample_completions
-from polyreply.sft import cross_entropy, polychromic_loss, set_scores
+from polyreply.policy_gradient import completion_logprobs, sample_completions
+from polyreply.polychromic import polychromic_advantages
+from polyreply.sft import cross_entropy, polychromic_loss
 from polyreply.training import supervised_batch
 
 COLLAPSE_STEPS = 12
@@ -20,6 +21,15 @@ TOY_PROMPT = PromptConfig(system="", instruction="{tweet}", max_prompt_tokens=8)
 def grads(model):
     return torch.cat([p.grad.flatten() if p.grad is not None else torch.zeros(p.numel())
                       for p in model.parameters() if p.requires_grad])
+
+
+def no_g(tweets, replies):
+    """Toy task reward: +1 for a reply without the token "g", -1 with it (many replies are good)."""
+    return np.array([-1.0 if "g" in r.split() else 1.0 for r in replies])
+
+
+def lexical_distances(texts, group_size):
+    return np.stack([pairwise_lexical_distance(texts[g:g + group_size]) for g in range(0, len(texts), group_size)])
 
 
 def test_polychromic_term_changes_the_gradient(tiny_lm):
@@ -38,56 +48,128 @@ def test_polychromic_term_changes_the_gradient(tiny_lm):
     cross_entropy(model, batch).backward()
     g_ce = grads(model)
 
-    # the predecessor's bug: subtracting a diversity number computed without gradient
-    model.zero_grad()
-    constant_diversity = torch.tensor(0.7)
-    (cross_entropy(model, batch) - 0.5 * constant_diversity).backward()
-    assert torch.allclose(grads(model), g_ce), "a no-grad constant must not change the gradient"
-
     model.zero_grad()
     torch.manual_seed(0)
-    surrogate, stats = polychromic_loss(model, tok, tweets, refs, cfg, prompt)
+    reward = lambda t, r: np.array([len(x) / 10 for x in r])  # noqa: E731
+    surrogate, stats = polychromic_loss(model, tok, tweets, cfg, prompt, reward)  # real sentence encoder
     (cross_entropy(model, batch) + 0.5 * surrogate).backward()
     g_poly = grads(model)
     assert not torch.allclose(g_poly, g_ce, atol=1e-7), "lambda > 0 must change the parameter gradient"
-    assert 0.0 <= stats["diversity_score"] <= 1.0
+    assert 0.0 <= stats["diversity_score"] <= 1.0 and 0.0 < stats["sample_quality"] < 1.0
 
 
-def toy_distinctness(model, tok, n=8, seed=0):
+def sample_logprobs(model, tok, roll):
+    """Mean per-token log-prob of each sampled reply under ``model`` (no grad)."""
+    with torch.no_grad():
+        lp = completion_logprobs(model, roll.input_ids, roll.attention_mask, roll.prompt_len)
+    m = roll.completion_mask.float()
+    return ((lp * m).sum(1) / m.sum(1).clamp(min=1)).numpy()
+
+
+def direction_check(model, tok, corrupt, monkeypatch):
+    """One SGD step on the polychromic surrogate: does each reply's log-prob move with its advantage?
+
+    Returns the Spearman correlation between the set advantages and the change of log-prob.
+    ``corrupt`` replaces the advantages the loss uses by random noise or their negation (the
+    defects a direction test must catch)."""
+    from scipy.stats import spearmanr
+
+    import polyreply.sft as sft
+    cfg = PolychromicConfig(n_samples=6, set_size=2, max_new_tokens=4, normalize_advantages=True)
+    tweets = ["tweet"] * 3
+    torch.manual_seed(3)
+    roll = sample_completions(model, tok, encode_prompts(tok, tweets, TOY_PROMPT), n=cfg.n_samples,
+                              max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=cfg.top_p)
+    true_adv, _ = polychromic_advantages(no_g(None, roll.texts).reshape(3, -1),
+                                         lexical_distances(roll.texts, cfg.n_samples), cfg.set_size,
+                                         cfg.reward_temperature)
+    if corrupt is not None:
+        real = sft.polychromic_advantages
+
+        def broken(*a, **k):
+            adv, st = real(*a, **k)
+            return (-adv if corrupt == "flip" else torch.randn(adv.shape, generator=torch.Generator().manual_seed(9))), st
+        monkeypatch.setattr(sft, "polychromic_advantages", broken)
+    before = sample_logprobs(model, tok, roll)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    torch.manual_seed(3)  # the loss draws the same rollout
+    loss, _ = polychromic_loss(model, tok, tweets, cfg, TOY_PROMPT, no_g, lexical_distances)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    change = sample_logprobs(model, tok, roll) - before
+    return spearmanr(true_adv.numpy(), change).statistic
+
+
+@pytest.mark.parametrize("corrupt", [None, "flip", "random"])
+def test_polychromic_gradient_follows_the_set_advantage(toy_vocab_lm, corrupt, monkeypatch):
+    """Replies with a positive set advantage gain log-prob, negative ones lose it. The same check
+    on sign-flipped or random advantages must fail, so this test can catch the defect it is named after."""
+    model, tok = toy_vocab_lm
+    rho = direction_check(model, tok, corrupt, monkeypatch)
+    print("spearman(advantage, change of log-prob):", corrupt, rho)
+    if corrupt is None:
+        assert rho > 0.5, rho
+    else:
+        assert not rho > 0.5, f"the direction check passed with {corrupt} advantages: it cannot catch them"
+
+
+def toy_rollout_stats(model, tok, n=8, seed=0):
     enc = encode_prompts(tok, ["tweet"], TOY_PROMPT)
     roll = sample_completions(model, tok, enc, n=n, max_new_tokens=4, seed=seed)
     d = pairwise_lexical_distance(roll.texts)
-    return float(d.sum() / (n * (n - 1)))
+    return float(d.sum() / (n * (n - 1))), float(no_g(None, roll.texts).mean())
 
 
-def lexical_only(replies, reference, lexical_weight):
-    """Toy scorer: every reply has quality 1; diversity is lexical distance."""
-    return torch.ones(len(replies)), torch.from_numpy(pairwise_lexical_distance(replies))
-
-
-def test_polychromic_objective_raises_set_diversity_on_toy(toy_vocab_lm):
+def test_polychromic_objective_raises_set_diversity_at_held_reward_on_toy(toy_vocab_lm):
     model, tok = toy_vocab_lm
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    # 1) collapse the policy: supervised on one fixed reply
+    # 1) collapse the policy: supervised on one fixed reply (which has the top reward)
     batch = supervised_batch(tok, ["tweet"] * 4, ["a a a a"] * 4, TOY_PROMPT, 8, "cpu")
     for _ in range(COLLAPSE_STEPS):
         opt.zero_grad()
         cross_entropy(model, batch).backward()
         opt.step()
-    before = np.mean([toy_distinctness(model, tok, seed=s) for s in range(3)])
-    # 2) polychromic objective alone (quality constant, so only diversity is rewarded)
-    cfg = PolychromicConfig(n_samples=6, set_size=3, max_new_tokens=4)
+    before = np.mean([toy_rollout_stats(model, tok, seed=s) for s in range(3)], axis=0)
+    # 2) the polychromic term alone: f(S) = mean sigmoid(R) x distinctness
+    cfg = PolychromicConfig(n_samples=6, set_size=3, max_new_tokens=4, reward_temperature=0.5, distinct_distance=1.0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     torch.manual_seed(1)
     for _ in range(40):
-        loss, _ = polychromic_loss(model, tok, ["tweet"] * 2, ["a"] * 2, cfg, TOY_PROMPT, scorer=lexical_only)
+        loss, _ = polychromic_loss(model, tok, ["tweet"] * 2, cfg, TOY_PROMPT, no_g, lexical_distances)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    after = np.mean([toy_distinctness(model, tok, seed=s) for s in range(3)])
-    print("toy distinctness before/after:", before, after)
-    assert before < 0.35
-    assert after > before + 0.2, (before, after)
+    after = np.mean([toy_rollout_stats(model, tok, seed=s) for s in range(3)], axis=0)
+    print("toy (distinctness, mean reward) before/after:", before, after)
+    assert before[0] < 0.35
+    assert after[0] > before[0] + 0.2, (before, after)          # diversity of sampled sets rises
+    assert after[1] >= before[1] - 0.1, (before, after)         # while mean reward does not fall
+
+
+def test_set_rl_and_darling_give_signal_where_group_advantages_give_none(toy_vocab_lm):
+    """With a constant reward, GRPO's group advantages are 0 (no update); the set-RL advantage and
+    DARLING still rank replies by what they add to the group's diversity, so the policy moves."""
+    model, tok = toy_vocab_lm
+    constant = lambda t, r: np.ones(len(r))  # noqa: E731
+    poly = PolychromicConfig(n_samples=4, set_size=2, distinct_distance=1.0)
+    moved = {}
+    for name, kwargs, cfg in (("group", {}, GrpoConfig(num_generations=4, max_new_tokens=4)),
+                              ("set_rl", {"set_rl": True}, GrpoConfig(num_generations=4, max_new_tokens=4)),
+                              ("darling", {}, GrpoConfig(num_generations=4, max_new_tokens=4, darling=True))):
+        policy, reference = copy.deepcopy(model), copy.deepcopy(model).eval()
+        before = [p.detach().clone() for p in policy.parameters()]
+        opt = torch.optim.SGD(policy.parameters(), lr=0.1)
+        torch.manual_seed(0)
+        st = grpo_step(policy, reference, tok, ["tweet"], cfg, TOY_PROMPT, constant, opt, 0.0, 1,
+                       poly=poly, distance_fn=lexical_distances, **kwargs)
+        moved[name] = max(float((p.detach() - b).abs().max()) for p, b in zip(policy.parameters(), before))
+        assert st.diversity is not None and 0.0 <= st.diversity <= 1.0
+    assert moved["group"] == 0.0
+    assert moved["set_rl"] > 1e-4 and moved["darling"] > 1e-4, moved
+    with pytest.raises(ValueError, match="polychromic set parameters"):
+        grpo_step(model, model, tok, ["tweet"], GrpoConfig(num_generations=4, max_new_tokens=4), TOY_PROMPT,
+                  constant, torch.optim.SGD(model.parameters(), lr=0.1), 0.0, 1, set_rl=True)
 
 
 def count_g(tweets, replies):
