@@ -101,7 +101,8 @@ def heldout_samples(model, tok, rows: list[dict], prompt_cfg: PromptConfig, n_pr
     What the lambda sweep reads (tuning on validation tweets, never on the test set):
     ``heldout_diversity`` = mean pairwise cosine distance (the evaluation's semantic_diversity),
     ``heldout_duplicates`` = share of pairs closer than 0.1, ``heldout_quality`` = mean
-    ``judge_fn`` score (the oracle on demo data), absent without a judge.
+    ``judge_fn`` score (the oracle on demo data), absent without a judge; ``*_se``: standard
+    errors over prompts (a per-prompt difference between two runs is noisier still).
     """
     texts = sorted({r["tweet"] for r in rows})
     tweets = [texts[i] for i in np.random.default_rng(seed).permutation(len(texts))[:n_prompts]]
@@ -112,9 +113,14 @@ def heldout_samples(model, tok, rows: list[dict], prompt_cfg: PromptConfig, n_pr
     emb = embed(rollout.texts).reshape(len(tweets), n, -1)
     iu = np.triu_indices(n, 1)
     dist = np.stack([1.0 - (e @ e.T)[iu] for e in emb])
-    out = {"heldout_diversity": float(dist.mean()), "heldout_duplicates": float((dist < 0.1).mean())}
+    per_prompt = dist.mean(axis=1)
+    se = lambda x: float(np.std(x, ddof=1) / np.sqrt(len(x)))  # noqa: E731  (standard error over prompts)
+    out = {"heldout_diversity": float(dist.mean()), "heldout_diversity_se": se(per_prompt),
+           "heldout_duplicates": float((dist < 0.1).mean())}
     if judge_fn is not None:
-        out["heldout_quality"] = float(np.mean(judge_fn([t for t in tweets for _ in range(n)], rollout.texts)))
+        scores = np.asarray(judge_fn([t for t in tweets for _ in range(n)], rollout.texts)).reshape(len(tweets), n)
+        out["heldout_quality"] = float(scores.mean())
+        out["heldout_quality_se"] = se(scores.mean(axis=1))
     return out
 
 

@@ -14,7 +14,7 @@ def write_params(tmp_path, mutate):
 
 def test_repository_params_load():
     params = load_params("params.yaml")
-    assert params.polychromic.lambda_ == 0.5
+    assert params.polychromic.lambda_ == 1.0
     assert params.eval.k == (1, 3, 5, 10)
 
 
