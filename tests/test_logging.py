@@ -4,6 +4,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 EMIT = """
@@ -45,6 +47,7 @@ def test_training_step_raises_no_requires_grad_scalar_warning(tiny_lm):
     cfg = SftConfig(batch_size=4, max_steps=2, eval_every=2, eval_examples=4, max_reply_tokens=8)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        train_sft(model, tok, rows, rows, cfg, 2, PromptConfig(), PolychromicConfig(max_new_tokens=4), seed=0)
+        train_sft(model, tok, rows, rows, cfg, 2, PromptConfig(), PolychromicConfig(max_new_tokens=4), seed=0,
+                  reward_fn=lambda t, r: np.array([len(x) / 10 for x in r]))
     messages = [str(w.message) for w in caught]
     assert not [m for m in messages if "requires_grad=True to a scalar" in m], messages

@@ -65,3 +65,28 @@ def test_darling_reward_is_quality_times_mean_distance():
     r = darling_rewards(REWARDS, distances(0.5), reward_temperature=0.5)
     q = 1 / (1 + np.exp(-2.0))
     assert np.allclose(r[0], [q * 2.1 / 3, q * 3 / 3, q * 2.1 / 3, (1 - q) * 3 / 3])
+
+
+def test_with_the_real_encoder_junk_replies_get_negative_advantages():
+    """The defect as found: with the real sentence encoder, an empty reply, crypto spam and a template
+    fragment got the largest advantages in a group of on-topic replies. Each junk reply now gets a
+    negative advantage and an on-topic reply the largest (task reward: +1 on-topic, -1 junk)."""
+    from polyreply.polychromic import semantic_distances
+    on_topic = ["Congrats on the marathon! What was your finishing time?",
+                "Well done! Which training plan did you follow for the long runs?",
+                "Amazing effort. How are the legs feeling today?"]
+    for junk in ("", "Buy $MOON now!!! 100x guaranteed, link in bio", "<|im_start|>assistant"):
+        texts = on_topic + [junk]
+        d = semantic_distances(0.8)(texts, len(texts))
+        adv, _ = polychromic_advantages(np.array([[1.0, 1.0, 1.0, -1.0]]), d, set_size=2, reward_temperature=0.5)
+        assert adv[3] < 0, (junk, adv)
+        assert int(adv.argmax()) < 3, (junk, adv)
+    # The same checks on the old set score (quality = cosine to one human reply, uncapped distance)
+    # fail: the spam line gets the largest, positive advantage.
+    from polyreply.text import embed
+    texts = on_topic + ["Buy $MOON now!!! 100x guaranteed, link in bio"]
+    e = embed(texts + ["Congrats, well done!"])
+    old_quality = torch.tensor(np.clip(e[:4] @ e[4], 0, 1), dtype=torch.float32)
+    old_distance = torch.tensor(np.clip(1 - e[:4] @ e[:4].T, 0, 1), dtype=torch.float32)
+    old_adv, _ = set_level_advantages(old_quality, old_distance, 2)
+    assert old_adv[3] > 0 and int(old_adv.argmax()) == 3, old_adv
