@@ -81,6 +81,9 @@ def test_with_the_real_encoder_junk_replies_get_negative_advantages():
         adv, _ = polychromic_advantages(np.array([[1.0, 1.0, 1.0, -1.0]]), d, set_size=2, reward_temperature=0.5)
         assert adv[3] < 0, (junk, adv)
         assert int(adv.argmax()) < 3, (junk, adv)
+        # why reward_temperature stays low: a flat r = sigmoid(R / 8) lets junk ride on its diversity
+        flat, _ = polychromic_advantages(np.array([[1.0, 1.0, 1.0, -1.0]]), d, set_size=2, reward_temperature=8.0)
+        assert int(flat.argmax()) == 3, (junk, flat)
     # The same checks on the old set score (quality = cosine to one human reply, uncapped distance)
     # fail: the spam line gets the largest, positive advantage.
     from polyreply.text import embed
