@@ -345,7 +345,15 @@ class EvalConfig:
     prompt_seed: int = 0      # which test tweets are evaluated (a seeded random sample)
     batch_size: int = 64
     bootstrap_samples: int = 2000
+    permutations: int = 10000  # sign-flip permutation test
     alpha: float = 0.05
+    # The judge behind every verdict: independent of every training reward (checked in load_params).
+    primary_judge: Literal["oracle", "reference_similarity", "learned_reward", "heuristic_reward"] = "oracle"
+    pass_quantile: float = 0.75   # a sample passes when it beats this quantile of the human replies' scores
+    max_base_pass: float = 0.95   # the report flags pass@k as saturated when the base model reaches this
+    smallest_effect: float = 0.1  # smallest difference of interest, in primary-judge units (for "inconclusive")
+    q4_ranking: tuple[str, ...] = ("grpo_polychromic", "grpo_baseline", "sft_polychromic", "sft_baseline")
+    bertscore: bool = False       # BERTScore uses the reward model's encoder (not independent) and is slow
     short_reply_words: int = 3
     samples_in_report: int = 3
 
@@ -357,6 +365,13 @@ class EvalConfig:
                      f"k={k} must be between 1 and n_samples={self.n_samples}")
         _require(self.max_prompts > 1, f"{where}.max_prompts", "must be > 1")
         _require(0 < self.alpha < 1, f"{where}.alpha", "must be in (0, 1)")
+        _require(0 < self.pass_quantile < 1, f"{where}.pass_quantile", "must be in (0, 1)")
+        _require(0 < self.max_base_pass <= 1, f"{where}.max_base_pass", "must be in (0, 1]")
+        _require(self.smallest_effect > 0, f"{where}.smallest_effect", "must be > 0")
+        _require(self.permutations >= 999, f"{where}.permutations", "must be >= 999")
+        arms = {"grpo_polychromic", "grpo_baseline", "sft_polychromic", "sft_baseline"}
+        _require(sorted(self.q4_ranking) == sorted(arms), f"{where}.q4_ranking",
+                 f"must order the four arms {sorted(arms)}, each once")
 
 
 @dataclass(frozen=True)
@@ -389,6 +404,7 @@ BLOCKS: dict[str, type] = {
 class Params:
     seeds: tuple[int, ...]
     blocks: dict
+    exploratory_seeds: tuple[int, ...] = ()
 
     def __getattr__(self, name):
         try:
@@ -408,20 +424,42 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: top level must be a mapping")
-    allowed = set(BLOCKS) | {"seeds"}
+    allowed = set(BLOCKS) | {"seeds", "exploratory_seeds"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ParamsError(f"{path}: {unknown[0]}: unknown top-level key (allowed: {', '.join(sorted(allowed))})")
     seeds = _coerce(list[int], raw.get("seeds", [42]), "seeds")
     if not seeds or len(set(seeds)) != len(seeds):
         raise ParamsError("seeds: must be a non-empty list of distinct integers")
+    exploratory = _coerce(list[int], raw.get("exploratory_seeds", seeds[:1]), "exploratory_seeds")
+    if not exploratory or not set(exploratory) <= set(seeds) or len(set(exploratory)) != len(exploratory):
+        raise ParamsError(f"{path}: exploratory_seeds: must be a non-empty list of distinct seeds from `seeds` "
+                          f"{list(seeds)}, got {list(exploratory)}")
     blocks = {name: build(cls, raw.get(name), name) for name, cls in BLOCKS.items()}
     if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
                           "set grpo.log_oracle: false")
+    check_primary_judge(blocks, path)
     grpo, poly = blocks["grpo"], blocks["polychromic"]
     if poly.set_size >= grpo.num_generations:
         raise ParamsError(f"{path}: polychromic.set_size: {poly.set_size} must be < grpo.num_generations="
                           f"{grpo.num_generations} (the set-RL arm forms sets from each GRPO group; one set "
                           "has zero spread and every advantage would be 0)")
-    return Params(seeds=seeds, blocks=blocks)
+    return Params(seeds=seeds, blocks=blocks, exploratory_seeds=exploratory)
+
+
+# Which judge scores with which component of GRPO's training reward (grpo.reward).
+TRAINING_REWARD_JUDGES = {"learned": ("learned_reward",), "heuristic": ("heuristic_reward",),
+                          "hybrid": ("learned_reward", "heuristic_reward")}
+
+
+def check_primary_judge(blocks: dict, path) -> None:
+    """A judge that is, or contains, the training reward is not evidence: refuse it as the primary judge."""
+    judge, reward = blocks["eval"].primary_judge, blocks["grpo"].reward
+    if judge in TRAINING_REWARD_JUDGES[reward]:
+        raise ParamsError(f"{path}: eval.primary_judge: {judge} is a component of GRPO's training reward "
+                          f"(grpo.reward: {reward}); a verdict from it measures reward achieved, not quality. "
+                          "Use oracle (demo data) or reference_similarity")
+    if judge == "oracle" and blocks["data"].oracle == "none":
+        raise ParamsError(f"{path}: eval.primary_judge: oracle needs data.oracle: demo (real data has no oracle); "
+                          "use reference_similarity")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .config import EvalConfig, HeuristicConfig, PromptConfig
-from .metrics import (bertscore_f1, distinct_n, mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
+from .metrics import (bertscore_f1, chrf, distinct_n, leave_one_out_best, max_at_k, mean_pairwise_cosine_distance,
+                      pass_at_k, rouge_l, self_bleu)
 from .modeling import device_of, encode_prompts
 from .progress import Progress
 from .policy_gradient import sample_completions
@@ -17,11 +19,23 @@ from .oracle import echo_score, true_engagement
 from .split import normalise_text
 from .text import embed, words
 
-MODELS = ("base", "sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic", "grpo_setrl")
-# oracle: the demo world's true engagement (polyreply/oracle.py), the only judge independent of training.
+# The four arms of the experiment, their warm-starts (controls: GRPO's effect = grpo_X - warmstart_X),
+# and the exploratory fifth arm (trained on params `exploratory_seeds` only).
+ARMS = ("sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic")
+CONTROLS = ("warmstart_baseline", "warmstart_polychromic")
+EXPLORATORY = ("grpo_setrl",)
+MODELS = ("base", *CONTROLS, *ARMS, *EXPLORATORY)
+# oracle: the demo world's true engagement (polyreply/oracle.py), independent of training.
+# reference_similarity: chrF to the human replies, leave-one-out for humans and models alike (a
+# character n-gram score, so it shares no encoder with the learned reward).
 # learned_reward and heuristic_reward are GRPO's training reward: reported as "reward achieved", not evidence.
 JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity")
 TRAINING_REWARD_JUDGES = ("learned_reward", "heuristic_reward")
+
+
+def generations_path(model: str, seed: int) -> Path:
+    """The base model is untrained, so its replies are sampled once and shared by every seed."""
+    return Path("data/generations") / ("base.jsonl" if model == "base" else f"seed{seed}/{model}.jsonl")
 
 
 def judges_for(oracle: str) -> tuple[str, ...]:
@@ -70,32 +84,38 @@ def generate(model, tok, prompts: list[dict], cfg: EvalConfig, prompt_cfg: Promp
     return out
 
 
-def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
-                         judges: tuple[str, ...] = JUDGES) -> dict:
-    """Calibrate each judge on the human replies: threshold = median judge score of human replies.
+def reference_similarities(reply: str, references: list[str]) -> float:
+    """chrF of a reply to a tweet's human replies, best of n-1 averaged over the one left out."""
+    return leave_one_out_best([chrf(reply, r) for r in references])
 
-    Reference similarity of a human reply is its best cosine to the *other* human replies of the
-    same tweet (leave-one-out), so "pass" means "as close to the humans as a typical human is".
+
+def human_reference_similarities(references: list[str]) -> list[float]:
+    """Each human reply against the n-1 others: the same best-of-(n-1) that a model reply gets."""
+    if len(references) < 2:
+        raise ValueError("reference similarity needs >= 2 human replies per test tweet")
+    return [max(chrf(r, o) for j, o in enumerate(references) if j != i) for i, r in enumerate(references)]
+
+
+def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
+                         judges: tuple[str, ...] = JUDGES, quantile: float = 0.5) -> dict:
+    """Calibrate each judge on the human replies: threshold = the ``quantile`` of the human replies' scores.
+
+    At the median about 45% of the demo's human replies are junk styles and the untrained base passed
+    with pass@10 = 1.000, so the default is eval.pass_quantile = 0.75 (the report checks the base
+    stays below eval.max_base_pass).
     """
     tweets = [p["tweet"] for p in prompts for _ in p["references"]]
     replies = [r for p in prompts for r in p["references"]]
-    learned = reward_model.score(tweets, replies)
-    heur = [heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)]
-    sims = []
-    for p in prompts:
-        if len(p["references"]) < 2:
-            continue
-        e = embed(p["references"])
-        s = e @ e.T
-        np.fill_diagonal(s, -np.inf)
-        sims.extend(s.max(axis=1).tolist())
-    if not sims:
-        raise ValueError("reference-similarity judge needs test tweets with >= 2 human replies")
-    out = {"learned_reward": float(np.median(learned)), "heuristic_reward": float(np.median(heur)),
-           "reference_similarity": float(np.median(sims))}
+    out = {}
+    if "learned_reward" in judges:
+        out["learned_reward"] = reward_model.score(tweets, replies)
+    if "heuristic_reward" in judges:
+        out["heuristic_reward"] = [heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)]
+    if "reference_similarity" in judges:
+        out["reference_similarity"] = [s for p in prompts for s in human_reference_similarities(p["references"])]
     if "oracle" in judges:
-        out["oracle"] = float(np.median([true_engagement(t, r) for t, r in zip(tweets, replies)]))
-    return {j: out[j] for j in judges}
+        out["oracle"] = [true_engagement(t, r) for t, r in zip(tweets, replies)]
+    return {j: float(np.quantile(out[j], quantile)) for j in judges}
 
 
 def score_model(generations: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
@@ -110,16 +130,13 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
     heur = np.array([heuristic_reward(t, s, heuristic_cfg) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
     oracle = (np.array([true_engagement(t, s) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
               if "oracle" in judges else None)
+    ref_sim = np.array([[reference_similarities(s, g["references"]) for s in g["samples"]] for g in generations])
     sample_emb = embed(samples).reshape(len(generations), n, -1)
-    ref_texts = [r for g in generations for r in g["references"]]
-    ref_emb_all = embed(ref_texts)
-    bert = bertscore_f1(samples, [g["references"] for g in generations for _ in range(n)]).reshape(len(generations), n)
-    rows, offset = [], 0
+    bert = (bertscore_f1(samples, [g["references"] for g in generations for _ in range(n)]).reshape(len(generations), n)
+            if cfg.bertscore else None)
+    rows = []
     for i, g in enumerate(generations):
-        ref_emb = ref_emb_all[offset:offset + len(g["references"])]
-        offset += len(g["references"])
-        ref_sim = (sample_emb[i] @ ref_emb.T).max(axis=1)
-        scored = {"learned_reward": learned[i], "heuristic_reward": heur[i], "reference_similarity": ref_sim}
+        scored = {"learned_reward": learned[i], "heuristic_reward": heur[i], "reference_similarity": ref_sim[i]}
         if oracle is not None:
             scored["oracle"] = oracle[i]
         row = {"tweet_id": g["tweet_id"]}
@@ -128,6 +145,7 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
             c = int((scores >= thresholds[judge]).sum())
             for k in cfg.k:
                 row[f"pass@{k}/{judge}"] = pass_at_k(n, c, k)
+                row[f"max@{k}/{judge}"] = max_at_k(scores, k)
             row[f"mean_score/{judge}"] = float(np.mean(scores))
         lengths = [len(words(s)) for s in g["samples"]]
         row.update({
@@ -138,7 +156,7 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
             "semantic_diversity": mean_pairwise_cosine_distance(sample_emb[i]),
             "rouge_l": float(np.mean([rouge_l(s, g["references"]) for s in g["samples"]])),
             "rouge_l_greedy": rouge_l(g["greedy"], g["references"]),
-            "bertscore_f1": float(np.mean(bert[i])),
+            **({"bertscore_f1": float(np.mean(bert[i]))} if bert is not None else {}),
             "mean_length_words": float(np.mean(lengths)),
             "share_short": float(np.mean([x <= cfg.short_reply_words for x in lengths])),
             "share_generic": float(np.mean([specificity_score(s) == 0.0 for s in g["samples"]])),

@@ -20,6 +20,53 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - prod
 
 
+def max_at_k(scores, k: int) -> float:
+    """Expected best score of k replies drawn without replacement from the n sampled ones (max@k).
+
+    Unbiased like pass@k, but on the judge's scale, so it cannot saturate at 1: with scores sorted
+    ascending, s_(i) is the best of a k-subset when the other k-1 come from the i-1 below it,
+    so E[max] = sum_i s_(i) C(i-1, k-1) / C(n, k).
+    """
+    s = np.sort(np.asarray(scores, float))
+    n = len(s)
+    if not 1 <= k <= n:
+        raise ValueError(f"max_at_k needs 1 <= k <= n, got n={n}, k={k}")
+    from math import comb
+    weights = np.array([comb(i, k - 1) for i in range(n)], float) / comb(n, k)
+    return float(weights @ s)
+
+
+def chrf(hypothesis: str, reference: str) -> float:
+    """Sentence chrF (Popovic 2015; sacrebleu defaults: char 6-grams, beta 2) in [0, 1]."""
+    return _chrf().sentence_score(hypothesis, [reference]).score / 100.0
+
+
+_CHRF = None
+
+
+def _chrf():
+    global _CHRF
+    if _CHRF is None:
+        from sacrebleu.metrics import CHRF
+        _CHRF = CHRF()
+    return _CHRF
+
+
+def leave_one_out_best(similarities) -> float:
+    """Best similarity to n-1 of a tweet's n references, averaged over which one is left out.
+
+    A human reply is scored against the n-1 *other* replies; a model reply is scored the same way,
+    so both take a best over n-1 references (scoring models against all n gave them one extra
+    chance, and a copy of a reference scored 1.0 against itself).
+    """
+    s = np.sort(np.asarray(similarities, float))
+    n = len(s)
+    if n < 2:
+        raise ValueError("leave-one-out reference similarity needs >= 2 references")
+    # leaving out the best reference leaves the second best; leaving out any other keeps the best
+    return float(((n - 1) * s[-1] + s[-2]) / n)
+
+
 def _ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
 

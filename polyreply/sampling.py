@@ -130,7 +130,7 @@ def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens
         logits = out.logits[:, -1].float()
     if was_training:
         model.train()
-    completion = torch.stack(steps, dim=1) if steps else torch.full((attention.shape[0], 1), eos)
+    completion = torch.stack(steps, dim=1) if steps else torch.full((attention.shape[0], 1), eos, device=attention.device)
     cmask = completion_mask_from_ids(completion, eos)
     texts = tok.batch_decode(completion * cmask + pad * (1 - cmask), skip_special_tokens=True)
     return Rollout(input_ids=torch.cat([prompt_ids.repeat_interleave(reps, dim=0), completion], dim=1),

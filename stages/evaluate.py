@@ -1,4 +1,4 @@
-"""Score every model's test generations for one seed: Pass@k under the oracle and three more judges, diversity.
+"""Score every model's test generations for one seed: pass@k, max@k and mean score per judge, diversity.
 
     dvc repro evaluate@42     # or: tools/python stages/evaluate.py --seed 42
 """
@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
-from polyreply.evaluation import MODELS, judges_for, reference_thresholds, reward_vs_oracle, score_model, summarise
+from polyreply.evaluation import (EXPLORATORY, MODELS, generations_path, judges_for, reference_thresholds,
+                                  reward_vs_oracle, score_model, summarise)
 from polyreply.progress import Progress
 from polyreply.io import read_jsonl, write_json, write_jsonl
 from polyreply.rewards import EngagementRewardModel
@@ -18,12 +19,14 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     reward_model = EngagementRewardModel.load("models/reward_model")
-    gens = {m: read_jsonl(Path("data/generations") / f"seed{args.seed}" / f"{m}.jsonl") for m in MODELS}
+    # the exploratory arm exists only for params `exploratory_seeds`; every other model must be there
+    models = [m for m in MODELS if m not in EXPLORATORY or args.seed in params.exploratory_seeds]
+    gens = {m: read_jsonl(generations_path(m, args.seed)) for m in models}
     judges = judges_for(params.data.oracle)
-    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic, judges)
+    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic, judges, params.eval.pass_quantile)
     per_prompt, summary, vs_oracle = [], {}, {}
-    progress = Progress(f"evaluate seed{args.seed}", len(MODELS), unit="model", every=1)
-    for m in MODELS:
+    progress = Progress(f"evaluate seed{args.seed}", len(models), unit="model", every=1)
+    for m in models:
         rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval, judges)
         per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
         summary[m] = summarise(rows)
@@ -35,9 +38,9 @@ def main() -> None:
                {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary, "judges": list(judges),
                 "learned_reward_vs_oracle_on_model_replies": vs_oracle})
     kmax = max(params.eval.k)
-    for m in MODELS:
-        j = judges[0]  # the oracle on the demo data, else reference similarity
-        print(f"{m:18s} pass@{kmax}/{j} {summary[m][f'pass@{kmax}/{j}']:.3f} "
+    j = params.eval.primary_judge
+    for m in models:
+        print(f"{m:22s} pass@{kmax}/{j} {summary[m][f'pass@{kmax}/{j}']:.3f} max@{kmax} {summary[m][f'max@{kmax}/{j}']:+.3f} "
               f"mean {j} {summary[m][f'mean_score/{j}']:+.3f} echo {summary[m]['share_echo']:.2f} "
               f"engagement {summary[m]['predicted_engagement']:+.3f} sem.div {summary[m]['semantic_diversity']:.3f}")
 

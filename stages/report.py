@@ -1,4 +1,4 @@
-"""Aggregate all seeds, answer Q1-Q4 with paired statistics, write plots and metrics/report.md.
+"""Aggregate all seeds, give the pre-registered verdicts (Q1-Q4), controls, plots and metrics/report.md.
 
     dvc repro report          # or: tools/python stages/report.py
 """
@@ -9,14 +9,61 @@ import csv  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from polyreply.config import load_params  # noqa: E402
-from polyreply.evaluation import JUDGES, MODELS  # noqa: E402
+from polyreply.evaluation import JUDGES, MODELS, generations_path  # noqa: E402
 from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
-from polyreply.report import analyse, markdown_report, seed_aggregate  # noqa: E402
+from polyreply.report import analyse, seed_aggregate  # noqa: E402
+from polyreply.report_markdown import markdown_report  # noqa: E402
 
 TRAINING_RUNS = ("sft_baseline", "sft_polychromic", "warmstart_baseline", "warmstart_polychromic",
                  "grpo_baseline", "grpo_polychromic", "grpo_setrl")
+GRPO_RUNS = ("grpo_baseline", "grpo_polychromic", "grpo_setrl")
+KEEP = ("initial_eval_loss", "final_eval_loss", "heldout_diversity", "heldout_duplicates", "heldout_quality",
+        "avg_reward_first_quarter", "avg_reward_last_quarter", "oracle_first_quarter", "oracle_last_quarter",
+        "diversity_first_quarter", "diversity_last_quarter", "final_kl")
+
+
+def seeds_of(run: str, params) -> list[int]:
+    return list(params.exploratory_seeds) if run == "grpo_setrl" else list(params.seeds)
+
+
+def step_curve(run: str, seed: int, name: str) -> np.ndarray:
+    rows = Path("logs", run, f"seed{seed}", "plots/metrics/grpo", f"{name}.tsv").read_text().splitlines()[1:]
+    return np.array([float(r.split("\t")[1]) for r in rows])
+
+
+def reward_vs_oracle_plot(params) -> dict:
+    """Training reward and oracle score of the rollouts over GRPO steps (mean over seeds)."""
+    curves, summary = {}, {}
+    for run in GRPO_RUNS:
+        for name in ("avg_reward", "oracle"):
+            if name == "oracle" and not params.grpo.log_oracle:
+                continue
+            curves[(run, name)] = np.mean([step_curve(run, s, name) for s in seeds_of(run, params)], axis=0)
+        q = max(1, len(curves[(run, "avg_reward")]) // 4)
+        summary[run] = {"reward_first": float(curves[(run, "avg_reward")][:q].mean()),
+                        "reward_last": float(curves[(run, "avg_reward")][-q:].mean()),
+                        "oracle_first": float(curves[(run, "oracle")][:q].mean()) if (run, "oracle") in curves else None,
+                        "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if (run, "oracle") in curves else None}
+    steps = len(next(iter(curves.values())))
+    with open("plots/reward_vs_oracle.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
+        for i in range(steps):
+            w.writerow([i, *(round(float(c[i]), 6) for c in curves.values())])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (run, name), c in curves.items():
+        ax = axes[0 if name == "avg_reward" else 1]
+        smooth = np.convolve(c, np.ones(4) / 4, mode="valid") if len(c) >= 4 else c
+        ax.plot(np.arange(len(smooth)) + (len(c) - len(smooth)), smooth, label=run)
+    axes[0].set(title="training reward (reward achieved)", xlabel="GRPO step", ylabel="rollout mean, 4-step avg")
+    axes[1].set(title="oracle score (true engagement)", xlabel="GRPO step")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig("plots/reward_vs_oracle.png", dpi=110)
+    return summary
 
 
 def main() -> None:
@@ -26,56 +73,51 @@ def main() -> None:
     for s in seeds:
         rows += read_jsonl(Path("data/eval") / f"seed{s}" / "per_prompt.jsonl")
         summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
-    analysis = analyse(rows, cfg.k, bootstrap_samples=cfg.bootstrap_samples, alpha=cfg.alpha)
-    pj = analysis["primary_judge"]
+    analysis = analyse(rows, cfg)
+    pj, kmax = cfg.primary_judge, max(cfg.k)
     judges = [j for j in JUDGES if f"pass@{min(cfg.k)}/{j}" in rows[0]]
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
-    for s in seeds:  # metrics derived by analyse() (the primary metric), per seed, for the aggregate
-        for m in MODELS:
-            mine = [r for r in rows if r["seed"] == s and r["model"] == m]
-            for k in metric_names:
-                summaries[s]["models"][m].setdefault(k, sum(r[k] for r in mine) / len(mine))
     aggregate = seed_aggregate(summaries, metric_names, cfg.alpha)
 
-    training = {}
+    Path("plots").mkdir(exist_ok=True)
+    training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params)}
     for run in TRAINING_RUNS:
-        for s in seeds:
+        for s in seeds_of(run, params):
             summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
-            keep = ("initial_eval_loss", "final_eval_loss", "heldout_diversity", "heldout_duplicates",
-                    "heldout_quality", "avg_reward_first_quarter", "avg_reward_last_quarter", "oracle_first_quarter",
-                    "oracle_last_quarter", "diversity_first_quarter", "diversity_last_quarter", "final_kl")
-            training[f"{run} seed {s}"] = {k: summ[k] for k in keep if k in summ}
+            training["runs"][f"{run} seed {s}"] = {k: summ[k] for k in KEEP if k in summ}
 
-    gens = {m: read_jsonl(Path("data/generations") / f"seed{seeds[0]}" / f"{m}.jsonl") for m in MODELS}
-    samples = []
-    for i in range(min(cfg.samples_in_report, len(gens["base"]))):
-        entry = {"tweet": gens["base"][i]["tweet"], "reference": gens["base"][i]["references"][0]}
-        for m in MODELS:
-            entry[m] = {"greedy": gens[m][i]["greedy"], "sample": gens[m][i]["samples"][0]}
-        samples.append(entry)
+    gens = {m: read_jsonl(generations_path(m, seeds[0])) for m in aggregate}
+    samples = [{"tweet": gens["base"][i]["tweet"], "reference": gens["base"][i]["references"][0],
+                "models": {m: {"greedy": g[i]["greedy"], "sample": g[i]["samples"][0]} for m, g in gens.items()}}
+               for i in range(min(cfg.samples_in_report, len(gens["base"])))]
 
     Path("metrics").mkdir(exist_ok=True)
     Path("metrics/report.md").write_text(markdown_report(
-        analysis, aggregate, cfg.k, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
+        analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json("metrics/reward_model.json"), read_json("metrics/split.json"), read_json("metrics/reward_probes.json"),
-        {s: summaries[s]["learned_reward_vs_oracle_on_model_replies"] for s in seeds}), encoding="utf-8")
-    kmax = max(cfg.k)
+        {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
+        params.exploratory_seeds), encoding="utf-8")
+    keep = ("mean_diff", "ci_low", "ci_high", "p", "mde")
     write_json("metrics/summary.json", {
-        "primary_metric": analysis["primary_metric"],
-        "models": {m: {k: aggregate[m][k]["mean"] for k in
-                       list(dict.fromkeys([analysis["primary_metric"], f"pass@{min(cfg.k)}/{pj}", f"mean_score/{pj}"]
-                                          + [f"pass@{kmax}/{j}" for j in judges]))
-                       + ["predicted_engagement", "semantic_diversity", "self_bleu", "distinct_2", "share_echo",
-                          "rouge_l", "bertscore_f1", "mean_length_words"]} for m in MODELS},
+        "primary_judge": pj, "seeds": seeds, "prompts": analysis["prompts"],
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
-        "vs_base": {m: {k: t[k] for k in ("mean_diff", "ci_low", "ci_high", "wilcoxon_p")}
-                    for m, t in analysis["vs_base"].items()},
-        "set_rl_vs_grpo_polychromic": {metric: {k: t[k] for k in ("mean_diff", "ci_low", "ci_high", "wilcoxon_p")}
-                                       for metric, t in analysis["set_rl"].items()},
+        "models": {m: {k: aggregate[m][k]["mean"] for k in
+                       list(dict.fromkeys([f"mean_score/{pj}", f"max@{kmax}/{pj}", f"pass@{kmax}/{pj}"]
+                                          + [f"mean_score/{j}" for j in judges]))
+                       + ["semantic_diversity", "self_bleu", "distinct_2", "share_echo", "rouge_l",
+                          "mean_length_words"]} for m in aggregate},
+        "controls": {label: {k: t[k] for k in keep} for label, t in analysis["controls"].items()},
+        "a_a": {m: {k: t[k] for k in keep} for m, t in analysis["a_a"].items()},
+        "vs_base": {m: {k: t[k] for k in keep} for m, t in analysis["vs_base"].items()},
+        "set_rl_vs_grpo_polychromic": {metric: {k: t[k] for k in keep} for metric, t in analysis["set_rl"].items()},
+        "saturation": analysis["saturation"],
+        "reward_vs_oracle": training["grpo_curves"],
     })
-    write_json("metrics/comparisons.json", analysis["tests"])
+    write_json("metrics/comparisons.json", {"preregistered": {q: {k: v for k, v in t.items() if k != "parts"}
+                                                              for q, t in analysis["primary_tests"].items()},
+                                            "q4_parts": analysis["primary_tests"]["Q4"]["parts"],
+                                            "exploratory": analysis["exploratory"]})
 
-    Path("plots").mkdir(exist_ok=True)
     # DVC plot data (wide CSV: one line per model) and PNGs for people.
     for j in set(JUDGES) - set(judges):  # a declared plot output: header only when the judge is off (no oracle)
         Path(f"plots/pass_at_k_{j}.csv").write_text("k," + ",".join(MODELS) + "\n")
@@ -85,22 +127,23 @@ def main() -> None:
             w = csv.writer(fh)
             w.writerow(["k", *MODELS])
             for k in cfg.k:
-                w.writerow([k, *(round(aggregate[m][f"pass@{k}/{j}"]["mean"], 6) for m in MODELS)])
-        for m in MODELS:
+                w.writerow([k, *(round(aggregate[m][f"pass@{k}/{j}"]["mean"], 6) if m in aggregate else ""
+                                 for m in MODELS)])
+        for m in aggregate:
             ax.plot(cfg.k, [aggregate[m][f"pass@{k}/{j}"]["mean"] for k in cfg.k], marker="o", label=m)
-        ax.set(title=f"judge: {j}", xlabel="k", ylabel="Pass@k")
-    axes[0].legend(fontsize=8)
+        ax.set(title=f"judge: {j}", xlabel="k", ylabel=f"Pass@k (threshold: {cfg.pass_quantile:.0%} of humans)")
+    axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig("plots/pass_at_k.png", dpi=110)
 
     with open("plots/diversity_quality.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["model", "semantic_diversity", "primary_judge_mean_score", "bertscore_f1", "predicted_engagement"])
-        for m in MODELS:
+        w.writerow(["model", "semantic_diversity", "primary_judge_mean_score", "primary_judge_max_at_k"])
+        for m in aggregate:
             w.writerow([m, *(round(aggregate[m][k]["mean"], 6) for k in
-                             ("semantic_diversity", f"mean_score/{pj}", "bertscore_f1", "predicted_engagement"))])
+                             ("semantic_diversity", f"mean_score/{pj}", f"max@{kmax}/{pj}"))])
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    for m in MODELS:
+    for m in aggregate:
         x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m][f"mean_score/{pj}"]["mean"]
         ax.scatter(x, y, s=50)
         ax.annotate(m, (x, y), fontsize=8, xytext=(4, 4), textcoords="offset points")
@@ -109,7 +152,7 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig("plots/diversity_quality.png", dpi=110)
     for q, a in analysis["answers"].items():
-        print(q, a["verdict"])
+        print(q, a["verdict"], f"{a['mean_diff']:+.3f} [{a['ci_low']:+.3f}, {a['ci_high']:+.3f}] p_holm={a['p_holm']:.3g}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ def write_params(tmp_path, mutate):
 def test_repository_params_load():
     params = load_params("params.yaml")
     assert params.polychromic.lambda_ == 1.0
-    assert params.eval.k == (1, 3, 5, 10)
+    assert params.eval.k == (1, 2, 4, 8) and params.eval.primary_judge == "oracle"
+    assert len(params.seeds) >= 3 and params.eval.max_prompts >= 100   # issue 15: replicates and prompts
+    assert set(params.exploratory_seeds) <= set(params.seeds)
 
 
 def test_unknown_key_is_named(tmp_path):
@@ -114,4 +116,39 @@ def test_oracle_logging_needs_the_demo_oracle(tmp_path):
     with pytest.raises(ParamsError, match=r"grpo\.log_oracle: needs data\.oracle: demo"):
         load_params(p)
     p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": False}}))
+    with pytest.raises(ParamsError, match=r"eval\.primary_judge: oracle needs data\.oracle: demo"):
+        load_params(p)
+    p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": False},
+                                 "eval": {"primary_judge": "reference_similarity"}}))
     assert load_params(p).data.oracle == "none"
+
+
+@pytest.mark.parametrize("reward,judge,refused", [
+    ("hybrid", "learned_reward", True), ("hybrid", "heuristic_reward", True), ("learned", "learned_reward", True),
+    ("heuristic", "heuristic_reward", True), ("learned", "heuristic_reward", False),
+    ("hybrid", "reference_similarity", False), ("hybrid", "oracle", False)])
+def test_primary_judge_that_is_part_of_the_training_reward_is_refused(tmp_path, reward, judge, refused):
+    import yaml
+    from polyreply.config import ParamsError, load_params
+    p = tmp_path / "params.yaml"
+    p.write_text(yaml.safe_dump({"grpo": {"reward": reward}, "eval": {"primary_judge": judge}}))
+    if refused:
+        with pytest.raises(ParamsError, match=rf"eval\.primary_judge: {judge} is a component of GRPO's training "
+                                              rf"reward \(grpo\.reward: {reward}\)"):
+            load_params(p)
+    else:
+        assert load_params(p).eval.primary_judge == judge
+
+
+def test_exploratory_seeds_must_be_trained_seeds(tmp_path):
+    import yaml
+    from polyreply.config import ParamsError, load_params
+    p = tmp_path / "params.yaml"
+    p.write_text(yaml.safe_dump({"seeds": [1, 2], "exploratory_seeds": [3]}))
+    with pytest.raises(ParamsError, match=r"exploratory_seeds: must be a non-empty list of distinct seeds"):
+        load_params(p)
+    p.write_text(yaml.safe_dump({"seeds": [1, 2], "eval": {"q4_ranking": ["grpo_baseline"]}}))
+    with pytest.raises(ParamsError, match=r"eval\.q4_ranking: must order the four arms"):
+        load_params(p)
+    p.write_text(yaml.safe_dump({"seeds": [5, 6]}))
+    assert list(load_params(p).exploratory_seeds) == [5]

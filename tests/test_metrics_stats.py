@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from polyreply.metrics import (bertscore_f1, bleu, distinct_n, mean_pairwise_cosine_distance, pass_at_k,
-                               rouge_l, self_bleu)
-from polyreply.stats import bootstrap_ci, cohens_d_paired, compare, holm, mean_ci_across_seeds
+from polyreply.evaluation import human_reference_similarities, reference_similarities
+from polyreply.metrics import (bertscore_f1, bleu, chrf, distinct_n, leave_one_out_best, max_at_k,
+                               mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
+from polyreply.stats import (cohens_d_paired, compare, hierarchical_bootstrap, holm, mean_ci_across_seeds,
+                             minimum_detectable_effect, sign_flip_p)
 
 
 def test_pass_at_k_hand_values():
@@ -76,22 +78,85 @@ def test_bertscore_offline_orders_candidates():
     assert scores[0] > scores[1] > 0 and scores[2] == 0.0
 
 
-def test_stats_match_scipy_and_hand_values():
+def test_max_at_k_hand_values_and_brute_force():
+    s = [0.0, 1.0, 3.0]
+    assert max_at_k(s, 1) == pytest.approx(4 / 3)               # the mean
+    assert max_at_k(s, 2) == pytest.approx((1 + 3 + 3) / 3)     # pairs {0,1} {0,3} {1,3}
+    assert max_at_k(s, 3) == 3.0
     rng = np.random.default_rng(0)
-    a = rng.normal(0.5, 1, 40)
-    b = a - 0.3 + rng.normal(0, 0.5, 40)
-    res = compare(a, b, samples=500)
-    assert res["wilcoxon_p"] == pytest.approx(stats.wilcoxon(a, b).pvalue)
-    assert res["mannwhitney_p"] == pytest.approx(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    d = a - b
+    x = rng.normal(size=7)
+    for k in (2, 4, 6):
+        brute = np.mean([max(c) for c in combinations(x, k)])
+        assert max_at_k(x, k) == pytest.approx(brute)
+    with pytest.raises(ValueError):
+        max_at_k(s, 4)
+
+
+def test_leave_one_out_reference_similarity_scores_a_new_human_like_the_others():
+    """Hold out each human reply in turn as the "model" reply: by exchangeability its mean score must equal
+    the remaining humans' mean score. Scoring the model against all references (the old rule) inflates it."""
+    assert leave_one_out_best([0.2, 0.9, 0.5]) == pytest.approx((0.9 + 0.9 + 0.5) / 3)
+    replies = ["love this, where is it?", "the light in this photo is unreal", "ok", "wow amazing shot of the bay",
+               "where is this? the bay looks unreal", "first!"]
+    model, human, old = [], [], []
+    for i, reply in enumerate(replies):
+        refs = replies[:i] + replies[i + 1:]
+        model.append(reference_similarities(reply, refs))
+        human.extend(human_reference_similarities(refs))
+        old.append(max(chrf(reply, r) for r in refs))
+    assert np.mean(model) == pytest.approx(np.mean(human), abs=1e-12)
+    assert np.mean(old) > np.mean(human) + 0.01   # red on the defect: one extra reference to match
+    with pytest.raises(ValueError):
+        human_reference_similarities(["only one"])
+
+
+def test_sign_flip_p_exact_hand_values():
+    # d = [1, 2, 3]: 8 sign patterns; |mean| >= 2 only for all-plus and all-minus -> p = 2/8
+    assert sign_flip_p(np.array([1.0, 2.0, 3.0])) == pytest.approx(0.25)
+    # d = [1, -1, 2]: observed |sum| = 2; signed sums 2, 4, 0, 2, -2, 0, -4, -2 -> 6 of 8 reach it
+    assert sign_flip_p(np.array([1.0, -1.0, 2.0])) == pytest.approx(0.75)
+    assert sign_flip_p(np.zeros(5)) == 1.0
+    rng = np.random.default_rng(0)
+    strong = rng.normal(0.5, 0.2, 60)
+    assert sign_flip_p(strong, permutations=999) == pytest.approx(1 / 1000)   # Monte Carlo floor (b+1)/(B+1)
+    null = rng.normal(0, 1, 60)
+    assert sign_flip_p(null, permutations=2000) > 0.05
+
+
+def test_hierarchical_bootstrap_widens_with_seed_disagreement():
+    rng = np.random.default_rng(0)
+    agree = 0.3 + rng.normal(0, 0.2, size=(3, 50))
+    disagree = agree.copy()
+    disagree[0] += 0.9              # one lucky seed
+    disagree[1:] -= 0.45
+    a, d = hierarchical_bootstrap(agree, samples=2000), hierarchical_bootstrap(disagree, samples=2000)
+    assert a["ci_low"] > 0
+    assert d["ci_high"] - d["ci_low"] > 5 * (a["ci_high"] - a["ci_low"]) and d["ci_low"] < 0.3 - 0.2
+    # one seed: the plain bootstrap over prompts, SE close to sd/sqrt(n)
+    one = hierarchical_bootstrap(agree[:1], samples=4000)
+    assert one["se"] == pytest.approx(agree[0].std(ddof=1) / math.sqrt(50), rel=0.1)
+    assert minimum_detectable_effect(0.1, 0.05) == pytest.approx((1.959964 + 0.841621) * 0.1, rel=1e-5)
+
+
+def test_compare_pairs_by_seed_and_prompt():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.5, 1, (2, 40))
+    b = a - 0.3 + rng.normal(0, 0.5, (2, 40))
+    res = compare(a, b, samples=500, permutations=999)
+    d = (a - b).mean(axis=0)
+    assert res["mean_diff"] == pytest.approx(d.mean()) and res["n_seeds"] == 2 and res["n_prompts"] == 40
     assert res["cohens_d"] == pytest.approx(d.mean() / d.std(ddof=1))
-    assert res["ci_low"] < d.mean() < res["ci_high"]
+    assert res["ci_low"] < d.mean() < res["ci_high"] and res["p"] < 0.01
+    assert res["per_seed_diff"] == pytest.approx(list((a - b).mean(axis=1)))
+    assert "wilcoxon_p" not in res and "mannwhitney_p" not in res
     assert cohens_d_paired(np.array([3.0, 5.0]), np.array([1.0, 1.0])) == pytest.approx(3 / math.sqrt(2))
+    with pytest.raises(ValueError):
+        compare(a, b[:, :10])
 
 
 def test_identical_models_give_p_one():
     a = np.array([0.1, 0.5, 0.9])
-    assert compare(a, a.copy())["wilcoxon_p"] == 1.0
+    assert compare(a, a.copy())["p"] == 1.0
 
 
 def test_holm_hand_values():
@@ -102,7 +167,7 @@ def test_holm_hand_values():
 
 def test_bootstrap_is_seeded():
     d = np.arange(10.0)
-    assert bootstrap_ci(d, seed=1) == bootstrap_ci(d, seed=1)
+    assert hierarchical_bootstrap(d, seed=1) == hierarchical_bootstrap(d, seed=1)
 
 
 def test_seed_aggregate_ci():
