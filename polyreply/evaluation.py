@@ -48,14 +48,18 @@ def eval_prompts(rows: list[dict], max_prompts: int, seed: int) -> list[dict]:
 
     Tweets are distinct by normalised text (ids sharing a text are one prompt, their replies
     pooled); the sample is drawn at random so that no topic or id range is left out (taking the
-    first ids in sorted order once left three topics unevaluated).
+    first ids in sorted order once left three topics unevaluated). Tweets with fewer than two human
+    replies are left out: the human threshold and leave-one-out reference similarity need two.
     """
     by_text: dict[str, dict] = {}
     for r in sorted(rows, key=lambda r: (r["tweet_id"], r["reply_id"])):
         entry = by_text.setdefault(normalise_text(r["tweet"]),
                                    {"tweet_id": r["tweet_id"], "tweet": r["tweet"], "references": []})
         entry["references"].append(r["reply"])
-    keys = sorted(by_text, key=lambda k: by_text[k]["tweet_id"])
+    keys = sorted((k for k in by_text if len(by_text[k]["references"]) >= 2), key=lambda k: by_text[k]["tweet_id"])
+    if len(keys) < 2:
+        raise ValueError(f"evaluation needs >= 2 test tweets with >= 2 human replies each; found {len(keys)} "
+                         f"of {len(by_text)} test tweets")
     chosen = random.Random(seed).sample(keys, min(max_prompts, len(keys)))
     return sorted((by_text[k] for k in chosen), key=lambda p: p["tweet_id"])
 

@@ -9,8 +9,10 @@ Pre-registration (fixed here and in params before any run; changing it is a new 
   expected score, combined as an intersection-union test (p = the largest of the three p-values: the
   claim "best" needs every comparison).
 Holm runs over these four p-values only; every other comparison is exploratory and says so.
-A verdict needs both the Holm-adjusted sign-flip p < alpha (prompts) and a hierarchical bootstrap CI
-(seeds, then prompts) on the same side of zero, so one lucky seed cannot carry it.
+A verdict needs both the Holm-adjusted sign-flip p < alpha (prompts) and a CI with seeds and prompts as
+random effects (polyreply/stats.py) on the same side of zero, so one lucky seed cannot carry it. The
+primary CIs and MDEs are at alpha/4 (Bonferroni over the four, i.e. simultaneous 98.75% intervals), the
+same family the Holm p belongs to. With one training seed no verdict says "yes": training noise is unmeasured.
 """
 from __future__ import annotations
 
@@ -84,26 +86,29 @@ def analyse(rows: list[dict], cfg) -> dict:
     if f"mean_score/{judge}" not in rows[0]:
         raise ValueError(f"report: primary judge {judge} has no scores in the evaluation rows")
     table = Table(rows)
+    main_seeds = table.seeds_of.get("sft_baseline", [])
     for m in ("base", *CONTROLS, *ARMS):
-        if m not in table.values:
-            raise ValueError(f"report: model {m} is missing from the evaluation")
-    main_seeds = table.seeds_of["sft_baseline"]
+        if m not in table.values or table.seeds_of[m] != main_seeds:
+            raise ValueError(f"report: model {m} is missing from the evaluation of some seeds "
+                             f"(has {table.seeds_of.get(m, [])}, expected {main_seeds})")
     n = {"seeds": len(main_seeds), "prompts": len(table.tweets)}
 
-    def test(a, b, metric, seed=0, mde_alpha=None, seeds=None):
+    def test(a, b, metric, seed=0, level=alpha, seeds=None):
         use = seeds or table.common_seeds(a, b)
         res = compare(table.matrix(a, metric, use), table.matrix(b, metric, use), samples=cfg.bootstrap_samples,
-                      alpha=alpha, seed=seed, permutations=cfg.permutations, mde_alpha=mde_alpha)
+                      alpha=level, seed=seed, permutations=cfg.permutations)
         return {"model_a": a, "model_b": b, "metric": metric, "seeds": use, **res}
 
     family = 4
     quality = f"mean_score/{judge}"
-    primary = {q: test(a, b, metric, seed=i, mde_alpha=alpha / family)
+    primary = {q: test(a, b, metric, seed=i, level=alpha / family)
                for i, (q, (a, b, metric)) in enumerate(preregistered(ks, judge).items())}
     best, *rivals = cfg.q4_ranking
-    q4_parts = [test(best, r, quality, seed=10 + i, mde_alpha=alpha / family) for i, r in enumerate(rivals)]
+    q4_parts = [test(best, r, quality, seed=10 + i, level=alpha / family) for i, r in enumerate(rivals)]
     closest = min(q4_parts, key=lambda t: t["mean_diff"])
-    primary["Q4"] = {**closest, "p": max(t["p"] for t in q4_parts), "parts": q4_parts}
+    # intersection-union: "best" needs every comparison, so the largest p and the lowest CI bound
+    primary["Q4"] = {**closest, "p": max(t["p"] for t in q4_parts), "parts": q4_parts,
+                     "ci_low": min(t["ci_low"] for t in q4_parts)}
     for q, p in zip(primary, holm([primary[q]["p"] for q in primary])):
         primary[q]["p_holm"] = p
 
@@ -111,11 +116,13 @@ def analyse(rows: list[dict], cfg) -> dict:
     kmax = max(ks)
     for q, t in primary.items():
         v = verdict(t, alpha, cfg.smallest_effect)
-        if q == "Q4" and v == "yes":
+        if v == "yes" and len(main_seeds) < 2:
+            v = "inconclusive: one training seed (training noise unmeasured; add seeds)"
+        elif q == "Q4" and v == "yes":
             v = f"yes: {best} beats every other arm"
         answers[q] = {"question": QUESTIONS[q], "verdict": v, "judge": judge, **n, **{k: t[k] for k in (
-            "model_a", "model_b", "metric", "mean_diff", "ci_low", "ci_high", "p", "p_holm", "mde", "cohens_d",
-            "per_seed_diff")}}
+            "model_a", "model_b", "metric", "mean_diff", "ci_low", "ci_high", "ci_level", "p", "p_holm", "mde",
+            "cohens_d", "per_seed_diff")}}
     observed = {m: float(table.matrix(m, quality, main_seeds).mean()) for m in ARMS}
     ranking = sorted(observed.items(), key=lambda kv: -kv[1])
     tau = scipy_stats.kendalltau([cfg.q4_ranking.index(m) for m, _ in ranking], range(len(ranking))).statistic
@@ -144,6 +151,11 @@ def analyse(rows: list[dict], cfg) -> dict:
         "fewer SFT steps (warmstart_baseline - sft_baseline)": explore("control", "warmstart_baseline",
                                                                         "sft_baseline", quality),
     }
+    # the matching control beside each verdict: how much of Q2 is GRPO itself, how much of Q3 the warm-start
+    for q, label in (("Q2", "GRPO effect, baseline (grpo_baseline - warmstart_baseline)"),
+                     ("Q3", "warm-start difference (warmstart_polychromic - warmstart_baseline)")):
+        c = controls[label]
+        answers[q]["control"] = {"label": label, **{k: c[k] for k in ("mean_diff", "ci_low", "ci_high", "p")}}
     a_a = {}
     if len(main_seeds) >= 2:  # the same arm, two training seeds: the noise floor of one-seed comparisons
         s1, s2 = main_seeds[:2]

@@ -16,12 +16,16 @@ def verdict_line(q: str, a: dict) -> str:
     """One line per question: effect, CI, p, judge, seeds and prompts."""
     seeds = "; per seed " + ", ".join(f"{d:+.3f}" for d in a["per_seed_diff"]) if len(a["per_seed_diff"]) > 1 else ""
     line = (f"**{q}. {a['question']}** **{a['verdict']}.** {a['model_a']} minus {a['model_b']} on `{a['metric']}`: "
-            f"{ci(a)} (95% CI, seeds then prompts{seeds}), Holm p={a['p_holm']:.3g} (sign-flip p={a['p']:.3g}), "
-            f"MDE {a['mde']:.3f}; judge {a['judge']}, {a['seeds']} seeds, {a['prompts']} prompts.")
+            f"{ci(a)} ({a['ci_level']:.2%} CI, seeds and prompts{seeds}), Holm p={a['p_holm']:.3g} (sign-flip "
+            f"p={a['p']:.3g}), MDE {a['mde']:.3f}; judge {a['judge']}, {a['seeds']} seeds, {a['prompts']} prompts.")
+    if "control" in a:
+        c = a["control"]
+        line += f" Control, {c['label']}: {ci(c)}, p={c['p']:.3g} (95% CI)."
     if q == "Q4":
         line += (f" Pre-registered ranking: {' > '.join(a['preregistered_ranking'])}; observed (mean score): "
                  + ", ".join(f"{m} {v:.3f}" for m, v in a["observed_ranking"])
-                 + f" (Kendall tau {a['kendall_tau']:+.2f}). The effect shown is against the closest rival.")
+                 + f" (Kendall tau {a['kendall_tau']:+.2f}). The effect shown is against the closest rival; the CI's lower "
+                 "bound and the p are the least favourable over all three rivals (intersection-union test).")
     return line
 
 
@@ -66,10 +70,11 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
          f"Base model pass@{kmax}/{pj} = {sat['base_pass_at_kmax']:.3f} "
          + (f"**>= {sat['limit']}: pass@k is saturated at this threshold; read max@k and mean score.**"
             if sat["saturated"] else f"(< {sat['limit']}: not saturated)."),
-         "Statistics: per (seed, prompt) paired differences; 95% CI from a hierarchical bootstrap (seeds, then "
-         "prompts); p from a paired sign-flip permutation test over prompts; Holm across the four pre-registered "
-         "tests only. A verdict needs Holm p < alpha **and** a CI on the same side of zero. MDE: minimum "
-         f"detectable effect at 80% power (alpha/4 for the verdicts); smallest effect of interest "
+         "Statistics: per (seed, prompt) paired differences; CI with seeds and prompts as random effects "
+         "(SE from the seed means and a bootstrap over prompts, t with Satterthwaite df); p from a paired "
+         "sign-flip permutation test over prompts; Holm across the four pre-registered tests only. A verdict "
+         "needs Holm p < alpha **and** a CI on the same side of zero (verdict CIs at alpha/4: 98.75%). MDE: "
+         "minimum detectable effect at 80% power (alpha/4 for the verdicts); smallest effect of interest "
          f"{cfg.smallest_effect:g} ({pj} units). Everything after the verdicts is exploratory (uncorrected p).", "",
          "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
          "Twitter engagement.", "", "## Verdicts (pre-registered)", ""]
@@ -118,8 +123,8 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
         cells = []
         for c in cols:
             a = aggregate[m].get(c)
-            cells.append("-" if a is None else fmt(a["mean"]) + (
-                f" [{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]" if a["ci_low"] is not None else ""))
+            cells.append("-" if a is None else fmt(a["mean"]) + (  # base: sampled once, no seed spread
+                f" [{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]" if a["ci_low"] is not None and m != "base" else ""))
         L.append(f"| {m} | " + " | ".join(cells) + " |")
     for metric in ("pass", "max"):
         L += ["", f"## {metric}@k by judge (mean over seeds)", ""]

@@ -2,14 +2,17 @@
 
 Every comparison is paired: model A and model B answer the same held-out prompts, and with several
 training seeds the per-(seed, prompt) differences form a [seeds, prompts] matrix.
-- CI: hierarchical bootstrap, seeds then prompts (prompts are crossed with seeds, so one prompt draw
-  serves every drawn seed). With one seed it is the plain bootstrap over prompts. Training noise
-  enters through the seed draw, so one lucky seed widens the interval instead of narrowing it.
+- CI: crossed random effects for seeds and prompts (a mixed-effects approximation): SE^2 = SE^2 of the
+  seed means + SE^2 of the prompt means (a bootstrap over prompts), and a t quantile with
+  Satterthwaite's degrees of freedom. With 3 seeds a bootstrap over seeds has 10 distinct draws and
+  understates the seed variance by 1/3; the t with few df does not. One lucky seed widens the
+  interval instead of narrowing it. With one seed it is the bootstrap over prompts (and training
+  noise is not covered: the report says so).
 - p: paired sign-flip permutation test of the seed-averaged per-prompt differences (exact for
   <= 16 prompts, Monte Carlo with the +1 correction otherwise; Phipson & Smyth 2010). No normal
   approximation and no assumption about ties (Wilcoxon's approximation failed here with 19/40 zeros).
 - MDE: the smallest true difference the run detects with 80% power at the given alpha,
-  (z_{1-alpha/2} + z_{0.8}) x bootstrap SE.
+  (t_{1-alpha/2} + t_{0.8}) x SE with the same df.
 """
 from __future__ import annotations
 
@@ -53,40 +56,49 @@ def sign_flip_p(diff: np.ndarray, *, permutations: int = 10000, seed: int = 0) -
     return (extreme + 1) / (permutations + 1)
 
 
-def hierarchical_bootstrap(diff: np.ndarray, *, samples: int = 2000, alpha: float = 0.05,
-                           seed: int = 0) -> dict:
-    """Percentile CI and SE of the mean of diff[seeds, prompts]: resample seeds, then prompts."""
-    d = np.atleast_2d(np.asarray(diff, float))
-    n_seeds, n_prompts = d.shape
+def prompt_bootstrap_se(per_prompt: np.ndarray, *, samples: int = 2000, seed: int = 0) -> tuple[float, np.ndarray]:
+    """SE of the mean over prompts by the bootstrap, and the bootstrap means (for a percentile CI)."""
+    d = np.asarray(per_prompt, float)
     rng = np.random.default_rng(seed)
-    seed_counts = rng.multinomial(n_seeds, np.full(n_seeds, 1 / n_seeds), size=samples)        # [B, S]
-    prompt_counts = rng.multinomial(n_prompts, np.full(n_prompts, 1 / n_prompts), size=samples)  # [B, P]
-    per_seed = d @ prompt_counts.T / n_prompts                                                  # [S, B]
-    means = np.einsum("bs,sb->b", seed_counts, per_seed) / n_seeds
-    return {"ci_low": float(np.quantile(means, alpha / 2)), "ci_high": float(np.quantile(means, 1 - alpha / 2)),
-            "se": float(means.std(ddof=1))}
+    counts = rng.multinomial(len(d), np.full(len(d), 1 / len(d)), size=samples)
+    means = counts @ d / len(d)
+    return float(means.std(ddof=1)), means
 
 
-def minimum_detectable_effect(se: float, alpha: float, power: float = 0.8) -> float:
-    """Two-sided MDE: (z_{1-alpha/2} + z_power) x SE."""
-    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
+def seed_prompt_interval(diff: np.ndarray, *, samples: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
+    """CI, SE and df of the mean of diff[seeds, prompts], with seeds and prompts as random effects."""
+    d = np.atleast_2d(np.asarray(diff, float))
+    n_seeds = d.shape[0]
+    se_prompts, means = prompt_bootstrap_se(d.mean(axis=0), samples=samples, seed=seed)
+    if n_seeds == 1:
+        return {"ci_low": float(np.quantile(means, alpha / 2)), "ci_high": float(np.quantile(means, 1 - alpha / 2)),
+                "se": se_prompts, "df": float(d.shape[1] - 1), "se_seeds": None, "se_prompts": se_prompts}
+    se_seeds = float(d.mean(axis=1).std(ddof=1) / np.sqrt(n_seeds))
+    se = float(np.hypot(se_seeds, se_prompts))
+    parts = se_seeds ** 4 / (n_seeds - 1) + se_prompts ** 4 / (d.shape[1] - 1)
+    df = float(se ** 4 / parts) if parts > 0 else float(n_seeds - 1)
+    df = max(float(n_seeds - 1), min(df, float(n_seeds * d.shape[1] - 1)))
+    half = stats.t.ppf(1 - alpha / 2, df) * se
+    return {"ci_low": float(d.mean() - half), "ci_high": float(d.mean() + half), "se": se, "df": df,
+            "se_seeds": se_seeds, "se_prompts": se_prompts}
+
+
+def minimum_detectable_effect(se: float, alpha: float, power: float = 0.8, df: float = np.inf) -> float:
+    """Two-sided MDE: (t_{1-alpha/2} + t_power) x SE (normal quantiles when df is infinite)."""
+    return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se)
 
 
 def compare(a: np.ndarray, b: np.ndarray, *, samples: int = 2000, alpha: float = 0.05, seed: int = 0,
-            permutations: int = 10000, mde_alpha: float | None = None) -> dict:
-    """A vs B on the same prompts. a, b: [prompts] (one seed) or [seeds, prompts].
-
-    ``mde_alpha``: the alpha the MDE is stated at (the Holm family's alpha / m for primary tests).
-    """
+            permutations: int = 10000) -> dict:
+    """A vs B on the same prompts. a, b: [prompts] (one seed) or [seeds, prompts]. CI and MDE at ``alpha``."""
     a, b = np.atleast_2d(np.asarray(a, float)), np.atleast_2d(np.asarray(b, float))
     if a.shape != b.shape or a.shape[1] < 2:
         raise ValueError(f"paired comparison needs equal shapes with >= 2 prompts, got {a.shape}, {b.shape}")
     diff = a - b
     per_prompt = diff.mean(axis=0)
-    boot = hierarchical_bootstrap(diff, samples=samples, alpha=alpha, seed=seed)
-    return {"mean_a": float(a.mean()), "mean_b": float(b.mean()), "mean_diff": float(diff.mean()),
-            "ci_low": boot["ci_low"], "ci_high": boot["ci_high"], "se": boot["se"],
-            "mde": minimum_detectable_effect(boot["se"], mde_alpha if mde_alpha is not None else alpha),
+    interval = seed_prompt_interval(diff, samples=samples, alpha=alpha, seed=seed)
+    return {"mean_a": float(a.mean()), "mean_b": float(b.mean()), "mean_diff": float(diff.mean()), **interval,
+            "ci_level": 1 - alpha, "mde": minimum_detectable_effect(interval["se"], alpha, df=interval["df"]),
             "p": sign_flip_p(per_prompt, permutations=permutations, seed=seed),
             "cohens_d": cohens_d_paired(per_prompt, np.zeros_like(per_prompt)),
             "per_seed_diff": [float(x) for x in diff.mean(axis=1)], "n_prompts": int(a.shape[1]),

@@ -39,20 +39,21 @@ def reward_vs_oracle_plot(params) -> dict:
     curves, summary = {}, {}
     for run in GRPO_RUNS:
         for name in ("avg_reward", "oracle"):
-            if name == "oracle" and not params.grpo.log_oracle:
+            if name == "oracle" and not params.grpo.log_oracle:  # real data: the declared column stays empty
+                curves[(run, name)] = np.full_like(curves[(run, "avg_reward")], np.nan)
                 continue
             curves[(run, name)] = np.mean([step_curve(run, s, name) for s in seeds_of(run, params)], axis=0)
         q = max(1, len(curves[(run, "avg_reward")]) // 4)
         summary[run] = {"reward_first": float(curves[(run, "avg_reward")][:q].mean()),
                         "reward_last": float(curves[(run, "avg_reward")][-q:].mean()),
-                        "oracle_first": float(curves[(run, "oracle")][:q].mean()) if (run, "oracle") in curves else None,
-                        "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if (run, "oracle") in curves else None}
+                        "oracle_first": float(curves[(run, "oracle")][:q].mean()) if params.grpo.log_oracle else None,
+                        "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if params.grpo.log_oracle else None}
     steps = len(next(iter(curves.values())))
     with open("plots/reward_vs_oracle.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
         for i in range(steps):
-            w.writerow([i, *(round(float(c[i]), 6) for c in curves.values())])
+            w.writerow([i, *("" if np.isnan(c[i]) else round(float(c[i]), 6) for c in curves.values())])
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (run, name), c in curves.items():
         ax = axes[0 if name == "avg_reward" else 1]
@@ -86,7 +87,7 @@ def main() -> None:
             summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
             training["runs"][f"{run} seed {s}"] = {k: summ[k] for k in KEEP if k in summ}
 
-    gens = {m: read_jsonl(generations_path(m, seeds[0])) for m in aggregate}
+    gens = {m: read_jsonl(generations_path(m, seeds[0])) for m in aggregate if generations_path(m, seeds[0]).exists()}
     samples = [{"tweet": gens["base"][i]["tweet"], "reference": gens["base"][i]["references"][0],
                 "models": {m: {"greedy": g[i]["greedy"], "sample": g[i]["samples"][0]} for m, g in gens.items()}}
                for i in range(min(cfg.samples_in_report, len(gens["base"])))]

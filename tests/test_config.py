@@ -15,7 +15,7 @@ def write_params(tmp_path, mutate):
 def test_repository_params_load():
     params = load_params("params.yaml")
     assert params.polychromic.lambda_ == 1.0
-    assert params.eval.k == (1, 2, 4, 8) and params.eval.primary_judge == "oracle"
+    assert params.eval.k == (1, 2, 4, 6) and params.eval.primary_judge == "oracle"
     assert len(params.seeds) >= 3 and params.eval.max_prompts >= 100   # issue 15: replicates and prompts
     assert set(params.exploratory_seeds) <= set(params.seeds)
 

@@ -13,8 +13,8 @@ from scipy import stats
 from polyreply.evaluation import human_reference_similarities, reference_similarities
 from polyreply.metrics import (bertscore_f1, bleu, chrf, distinct_n, leave_one_out_best, max_at_k,
                                mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
-from polyreply.stats import (cohens_d_paired, compare, hierarchical_bootstrap, holm, mean_ci_across_seeds,
-                             minimum_detectable_effect, sign_flip_p)
+from polyreply.stats import (cohens_d_paired, compare, holm, mean_ci_across_seeds, minimum_detectable_effect,
+                             seed_prompt_interval, sign_flip_p)
 
 
 def test_pass_at_k_hand_values():
@@ -123,19 +123,22 @@ def test_sign_flip_p_exact_hand_values():
     assert sign_flip_p(null, permutations=2000) > 0.05
 
 
-def test_hierarchical_bootstrap_widens_with_seed_disagreement():
+def test_seed_prompt_interval_widens_with_seed_disagreement():
     rng = np.random.default_rng(0)
     agree = 0.3 + rng.normal(0, 0.2, size=(3, 50))
-    disagree = agree.copy()
-    disagree[0] += 0.9              # one lucky seed
-    disagree[1:] -= 0.45
-    a, d = hierarchical_bootstrap(agree, samples=2000), hierarchical_bootstrap(disagree, samples=2000)
-    assert a["ci_low"] > 0
-    assert d["ci_high"] - d["ci_low"] > 5 * (a["ci_high"] - a["ci_low"]) and d["ci_low"] < 0.3 - 0.2
+    a = seed_prompt_interval(agree, samples=2000)
+    assert a["ci_low"] > 0 and a["df"] > 10          # seeds agree: the df grows toward the prompts'
+    # per-seed effects 0.1, 0.2, 0.3 with no prompt noise: the t-interval across 3 seeds (df 2),
+    # [-0.048, 0.448]; a bootstrap over the 3 seeds gave [0.106, 0.289] (too narrow)
+    spread = np.repeat([[0.1], [0.2], [0.3]], 50, axis=1)
+    s = seed_prompt_interval(spread, samples=500)
+    half = stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)
+    assert s["df"] == pytest.approx(2) and s["ci_low"] == pytest.approx(0.2 - half) and s["ci_low"] < 0
     # one seed: the plain bootstrap over prompts, SE close to sd/sqrt(n)
-    one = hierarchical_bootstrap(agree[:1], samples=4000)
-    assert one["se"] == pytest.approx(agree[0].std(ddof=1) / math.sqrt(50), rel=0.1)
+    one = seed_prompt_interval(agree[:1], samples=4000)
+    assert one["se"] == pytest.approx(agree[0].std(ddof=1) / math.sqrt(50), rel=0.1) and one["se_seeds"] is None
     assert minimum_detectable_effect(0.1, 0.05) == pytest.approx((1.959964 + 0.841621) * 0.1, rel=1e-5)
+    assert minimum_detectable_effect(0.1, 0.05, df=2) == pytest.approx((4.302653 + 1.060660) * 0.1, rel=1e-5)
 
 
 def test_compare_pairs_by_seed_and_prompt():
@@ -167,7 +170,7 @@ def test_holm_hand_values():
 
 def test_bootstrap_is_seeded():
     d = np.arange(10.0)
-    assert hierarchical_bootstrap(d, seed=1) == hierarchical_bootstrap(d, seed=1)
+    assert seed_prompt_interval(d, seed=1) == seed_prompt_interval(d, seed=1)
 
 
 def test_seed_aggregate_ci():

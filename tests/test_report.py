@@ -73,11 +73,26 @@ def test_one_lucky_seed_is_not_a_verdict(monkeypatch):
     assert q2["p_holm"] < 0.05, "over prompts alone the lucky seed looks significant"
     assert q2["verdict"] == "inconclusive: significant over prompts but not across seeds"
     assert q2["per_seed_diff"][0] == pytest.approx(0.6, abs=0.05)
-    # Red on the defect: a bootstrap over prompts only (seeds averaged first) calls it a win.
-    prompts_only = polyreply.stats.hierarchical_bootstrap
-    monkeypatch.setattr(polyreply.stats, "hierarchical_bootstrap",
-                        lambda d, **kw: prompts_only(np.atleast_2d(d).mean(axis=0, keepdims=True), **kw))
+    # Red on the defect: an interval over prompts only (seeds averaged first) calls it a win.
+    with_seeds = polyreply.stats.seed_prompt_interval
+    monkeypatch.setattr(polyreply.stats, "seed_prompt_interval",
+                        lambda d, **kw: with_seeds(np.atleast_2d(d).mean(axis=0, keepdims=True), **kw))
     assert analyse(rows, CFG)["answers"]["Q2"]["verdict"] == "yes"
+
+
+def test_q4_needs_every_rival_beaten_across_seeds():
+    """The pre-registered best beats two rivals cleanly; against the third only one seed shows a (large) win."""
+    rows = rows_with({"grpo_polychromic": 0.5, "sft_polychromic": 0.25, "sft_baseline": 0.25, "grpo_baseline": 0.2},
+                     seed_effects={("grpo_baseline", 1): -0.5, ("grpo_baseline", 2): 0.25, ("grpo_baseline", 3): 0.25})
+    q4 = analyse(rows, CFG)["answers"]["Q4"]
+    assert q4["model_b"] == "sft_polychromic"          # the closest rival on the mean...
+    assert q4["p_holm"] < 0.05                         # ...and every p is small over prompts,
+    assert not q4["verdict"].startswith("yes")         # but grpo_baseline's seeds disagree: not "best"
+
+
+def test_one_training_seed_never_says_yes():
+    res = analyse(rows_with({"grpo_baseline": 0.5}, seeds=(1,)), CFG)
+    assert res["answers"]["Q2"]["verdict"].startswith("inconclusive: one training seed")
 
 
 def test_a_win_under_the_training_reward_alone_is_not_a_verdict():
@@ -93,6 +108,8 @@ def test_controls_separate_grpo_from_fewer_sft_steps_and_show_the_a_a_noise_floo
     grpo_effect = res["controls"]["GRPO effect, baseline (grpo_baseline - warmstart_baseline)"]
     assert abs(grpo_effect["mean_diff"]) < 0.03 and grpo_effect["ci_low"] < 0 < grpo_effect["ci_high"]
     assert res["answers"]["Q2"]["verdict"] == "yes"   # beating SFT came from the warm-start, as the control shows
+    assert res["answers"]["Q2"]["control"]["label"].startswith("GRPO effect, baseline")
+    assert abs(res["answers"]["Q2"]["control"]["mean_diff"]) < 0.03
     assert set(res["a_a"]) == {"sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic"}
     assert all(t["model_a"].endswith("seed 1") and t["model_b"].endswith("seed 2") for t in res["a_a"].values())
     assert analyse(rows_with({}, seeds=(1,)), CFG)["a_a"] == {}
