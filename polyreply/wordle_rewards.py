@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from .wordle import ABSENT, CORRECT, PRESENT, WORD_LENGTH, parse_guess, remaining_candidates, score_guess
+from .wordle import CORRECT, PRESENT, WORD_LENGTH, parse_guess, remaining_candidates, score_guess
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,3 @@ def information_gain(guess: str, candidates: list[str], history: list[tuple[str,
     entropy = -sum(c / n * math.log2(c / n) for c in patterns.values())
     return entropy / math.log2(n)
 
-
-__all__ = ["ABSENT", "CORRECT", "PRESENT", "FeedbackValues", "FormatValues", "feedback_reward", "format_reward",
-           "information_gain"]
