@@ -53,3 +53,17 @@ def test_stage_deps_cover_imported_code():
         if lacking:
             missing[name] = lacking
     assert not missing, f"stages import code they do not declare as deps: {missing}"
+
+
+def test_wordle_stage_deps_cover_imported_code():
+    """The same for wordle/dvc.yaml, whose paths are relative to wordle/."""
+    stages = yaml.safe_load((ROOT / "wordle/dvc.yaml").read_text())["stages"]
+    missing = {}
+    for name, stage in stages.items():
+        body = stage.get("do", stage)
+        script = "wordle/" + next(w for w in body["cmd"].split() if w.startswith("stages/"))
+        deps = {d[3:] if d.startswith("../") else f"wordle/{d}" for d in body["deps"]}
+        lacking = sorted(closure(script) - deps)
+        if lacking:
+            missing[name] = lacking
+    assert not missing, f"wordle stages import code they do not declare as deps: {missing}"

@@ -1,0 +1,217 @@
+"""Wordle pipeline (issue 16): word lists, solver data, game loop, rewards per state, report, and the DAG."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from polyreply.config import ParamsError
+from polyreply.wordle import ABSENT as X, CORRECT as C, PRESENT as P, score_guess
+from polyreply.wordle_config import load_wordle_params
+from polyreply.wordle_model import state_reward_fn
+from polyreply.wordle_play import (Attempt, RewardConfig, Solver, format_completion, game_summary, guess_rewards,
+                                   per_game, play_games, random_consistent_guess, render_state, think_text)
+from polyreply.wordle_report import claim_verdicts
+from polyreply.wordle_words import split_secrets, word_lists
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = ["CRANE", "SLATE", "PLATE", "GRAPE", "ALICE", "ROBOT", "FLOOR", "ABBEY", "LEVEL", "HELLO"]
+
+
+def test_word_lists_are_deterministic_five_letter_and_split_disjoint():
+    answers, allowed = word_lists(200, 20000)
+    assert (answers, allowed) == word_lists(200, 20000)
+    assert len(answers) == 200 and all(len(w) == 5 and w.isalpha() and w.isupper() for w in allowed)
+    assert set(answers) <= set(allowed) and not any(w.endswith("S") for w in answers)
+    assert answers[:3] == ["ABOUT", "THEIR", "THERE"]  # wordfreq's frequency order
+    split = split_secrets(answers + answers[:5], n_test=20, n_val=10, seed=0)  # duplicates by content dropped
+    assert [len(split[k]) for k in ("test", "val", "train")] == [20, 10, 170]
+    assert not set(split["test"]) & set(split["train"]) and not set(split["val"]) & set(split["train"])
+    assert split == split_secrets(answers, 20, 10, 0)
+    with pytest.raises(ValueError, match="leaves no training secrets"):
+        split_secrets(answers, 150, 50, 0)
+
+
+def test_think_text_and_state_rendering_hand_checked():
+    history = [("RAISE", score_guess("ABOVE", "RAISE")), ("PLACE", score_guess("ABOVE", "PLACE"))]
+    assert history[0][1] == (X, P, X, X, C)
+    assert think_text(history) == "Green: E5. Yellow: A not 2/3. Grey: C I L P R S."
+    assert think_text([]) == "No feedback yet: open with common letters."
+    # EERIE vs CRANE: the spent Es are "x" but E is in the word, so E is not called grey
+    assert think_text([("EERIE", score_guess("CRANE", "EERIE"))]) == "Green: E5. Yellow: R not 3. Grey: I."
+    state = render_state([Attempt("RAISE", history[0][1]), Attempt(""), Attempt("QWXYZ")])
+    assert state == ("Guess 1: RAISE -> R(x) A(-) I(x) S(x) E(✓)\nGuess 2: no <guess>...</guess> found (no feedback)\n"
+                     "Guess 3: QWXYZ is not an allowed 5-letter word (no feedback)\nWrite guess 4 of 6.")
+    assert format_completion([], "CRANE") == "<think>No feedback yet: open with common letters.</think> <guess>CRANE</guess>"
+
+
+def test_guess_rewards_sum_the_three_parts_by_hand():
+    history = [("CRANE", score_guess("SLATE", "CRANE"))]        # C x, R x, A ✓, N x, E ✓
+    candidates = ["SLATE", "PLATE", "GRAPE", "CRANE"]            # consistent: SLATE, PLATE
+    r = guess_rewards("<think>A3 E5</think> <guess>plate</guess>", history, set(WORDS), candidates, RewardConfig())
+    # feedback: P, L, T explore (+0.05 x3), A kept at 3 and E kept at 5 (+0.2 x2); info: PLATE splits 2 -> 1 bit
+    assert r == pytest.approx({"format": 1.0, "feedback": 0.55, "information_gain": 1.0, "total": 2.55})
+    r = guess_rewards("<think>x</think> <guess>CRNAE</guess>", history, set(WORDS), candidates,
+                      RewardConfig(format_weight=2.0, information_weight=5.0))
+    # not a word: format 0.5, feedback C R N absent (-0.5 x3), A moved off a green... A at 4 is no green: +0.05,
+    # E at 5 green +0.2; no information gain for a non-word
+    assert r == pytest.approx({"format": 0.5, "feedback": -1.25, "information_gain": 0.0, "total": 2 * 0.5 - 1.25})
+    assert guess_rewards("CRANE", [], set(WORDS), candidates, RewardConfig())["total"] == 0.0
+
+
+def test_play_games_records_invalid_turns_wins_and_summary():
+    script = iter(["no tags at all", "<think>t</think> <guess>QWXYZ</guess>", "<think>t</think> <guess>SLATE</guess>"])
+    games = play_games(["SLATE"], lambda prompts, hs: [next(script)], set(WORDS), WORDS, RewardConfig())
+    g = games[0]
+    assert g["won"] and g["turns"] == 3
+    assert [t["format_ok"] for t in g["history"]] == [False, True, True]
+    assert [t["valid_word"] for t in g["history"]] == [False, False, True]
+    s = game_summary(games)
+    assert s["win_rate"] == 1.0 and s["mean_turns_on_wins"] == 3.0
+    assert s["format_rate"] == pytest.approx(2 / 3) and s["valid_word_rate"] == pytest.approx(1 / 3)
+    assert list(per_game(games, "valid_word_rate")) == pytest.approx([1 / 3])
+    lost = play_games(["SLATE"], lambda p, hs: ["<think>t</think> <guess>CRANE</guess>"] * len(p), set(WORDS),
+                      WORDS, RewardConfig())[0]
+    assert not lost["won"] and lost["turns"] == 6 and lost["history"][1]["consistent"] is False
+
+
+def test_solver_wins_every_secret_and_random_guesses_stay_consistent():
+    answers, allowed = word_lists(300, 30000)
+    solver = Solver(answers)
+    games = play_games(answers[::15], lambda p, hs: [format_completion(h, solver.guess(h)) for h in hs],
+                       set(allowed), answers, RewardConfig())
+    s = game_summary(games)
+    assert s["win_rate"] == 1.0 and s["consistent_rate"] == 1.0 and s["mean_turns_on_wins"] < 4.5
+    rng = np.random.default_rng(0)
+    history = [("CRANE", score_guess("SLATE", "CRANE"))]
+    assert {random_consistent_guess(WORDS, history, rng) for _ in range(30)} == {"SLATE", "PLATE"}
+
+
+def test_state_reward_fn_looks_up_each_state_by_its_prompt():
+    rows = [{"tweet": render_state([]), "history": []},
+            {"tweet": "state two", "history": [["CRANE", "".join(score_guess("SLATE", "CRANE"))]]}]
+    fn = state_reward_fn(rows, set(WORDS), WORDS, RewardConfig())
+    out = fn([rows[0]["tweet"], "state two"], ["<think>t</think> <guess>PLATE</guess>"] * 2)
+    first = guess_rewards("<think>t</think> <guess>PLATE</guess>", [], set(WORDS), WORDS, RewardConfig())["total"]
+    assert out[0] == pytest.approx(first) and out[1] > out[0]  # A and E reused: feedback 0.55 vs 0.1
+
+
+def test_wordle_params_are_strict(tmp_path):
+    raw = yaml.safe_load((ROOT / "wordle/params.yaml").read_text())
+    params = load_wordle_params(ROOT / "wordle/params.yaml")
+    assert params.grpo.core().reward == "heuristic" and params.prompt.core().instruction == "{tweet}"
+    for bad, match in ((("grpo", "reward"), "grpo.reward: unknown key"),
+                       (("rewards", "weights", "formt"), "rewards.weights.formt: unknown key"),
+                       (("data", "sft_secrets"), "data.sft_secrets")):
+        broken = json.loads(json.dumps(raw))
+        node = broken
+        for k in bad[:-1]:
+            node = node[k]
+        node[bad[-1]] = 10 ** 6 if bad[-1] == "sft_secrets" else 1.0
+        path = tmp_path / "params.yaml"
+        path.write_text(yaml.safe_dump(broken))
+        with pytest.raises(ParamsError, match=match.replace(".", r"\.")):
+            load_wordle_params(path)
+
+
+def _games(secrets, wins):
+    return [{"secret": s, "won": bool(w), "turns": 6, "history": [{"valid_word": bool(w)}]}
+            for s, w in zip(secrets, wins)]
+
+
+def test_claim_needs_two_seeds_and_holm():
+    secrets = [f"S{i}" for i in range(30)]
+    strong = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10)],
+              "grpo_from_base": [_games(secrets, [0] * 30)]}
+    one_seed = claim_verdicts(strong, alpha=0.05, samples=500, permutations=2000)
+    assert [t["metric"] for t in one_seed] == ["won", "valid_word_rate"]
+    assert all(t["verdict"].startswith("one seed") for t in one_seed)  # never "yes" on one seed
+    assert one_seed[0]["p"] < 0.001 and one_seed[0]["p_holm"] == pytest.approx(min(1, 2 * max(t["p"] for t in one_seed)))
+    two = {k: v * 2 for k, v in strong.items()}
+    assert [t["verdict"] for t in claim_verdicts(two, alpha=0.05, samples=500, permutations=2000)] == ["yes", "yes"]
+    mixed = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10), _games(secrets, [0] * 30)],
+             "grpo_from_base": [_games(secrets, [0] * 30), _games(secrets, [1] * 20 + [0] * 10)]}
+    assert all(t["verdict"] == "not shown" for t in claim_verdicts(mixed, alpha=0.05, samples=500, permutations=2000))
+
+
+# ----------------------------------------------------------------------------- the DAG, tiny model
+
+def tiny_wordle_params(p: dict) -> dict:
+    p["seeds"] = [1, 2]
+    p["words"].update(answers=60, allowed_top_n=5000, test_secrets=6, val_secrets=4)
+    p["data"].update(sft_secrets=20, grpo_states=10)
+    p["base_model"] = {"source": "tiny", "tiny_hidden_size": 32, "tiny_layers": 2}
+    p["sft"].update(max_steps=4, batch_size=4, eval_every=2, eval_examples=4, heldout_prompts=2, heldout_samples=2)
+    p["grpo"].update(max_steps=2, prompts_per_step=2, num_generations=2, max_new_tokens=8)
+    p["eval"].update(max_new_tokens=8, bootstrap_samples=200, permutations=999)
+    return p
+
+
+@pytest.fixture(scope="module")
+def wordle_repo(tmp_path_factory):
+    from test_pipeline import run
+    repo = tmp_path_factory.mktemp("wordle_pipeline")
+    for name in ("polyreply", "tools", "wordle/stages", "wordle/dvc.yaml"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, repo / name)
+    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (repo / ".gitignore").write_text(".venv\n")
+    params = tiny_wordle_params(yaml.safe_load((ROOT / "wordle/params.yaml").read_text()))
+    (repo / "wordle/params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True))
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.email", "ci@example.org"],
+                ["git", "config", "user.name", "ci"], ["dvc", "init", "-q"], ["git", "add", "-A"],
+                ["git", "commit", "-qm", "code"]):
+        run(cmd, repo)
+    (repo / "first_repro.log").write_text(run(["dvc", "repro", "wordle/dvc.yaml"], repo).stdout)
+    return repo
+
+
+def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
+    from test_pipeline import ran_stages
+    w = wordle_repo / "wordle"
+    ran = {s.split(":", 1)[1] for s in ran_stages((wordle_repo / "first_repro.log").read_text())}
+    expected = {"data", "base_model", "report", "play_reference@base", "play_reference@solver", "play_reference@random"}
+    for s in (1, 2):
+        expected |= {f"sft@{s}", f"grpo_from_sft@{s}", f"grpo_from_base@{s}"}
+        expected |= {f"play_model@{a}-{s}" for a in ("sft", "grpo_from_sft", "grpo_from_base")}
+    assert ran == expected
+    metrics = json.loads((w / "metrics/wordle.json").read_text())
+    assert set(metrics["arms"]) == {"base", "sft", "grpo_from_sft", "grpo_from_base", "solver", "random"}
+    assert metrics["arms"]["solver"]["win_rate"] == 1.0 and metrics["arms"]["sft"]["seeds"] == 2
+    assert [(c["a"], c["b"], c["metric"]) for c in metrics["claim"]] == [
+        ("grpo_from_sft", "grpo_from_base", "won"), ("grpo_from_sft", "grpo_from_base", "valid_word_rate")]
+    assert all(c["n_seeds"] == 2 and c["n_prompts"] == 6 for c in metrics["claim"])
+    report = (w / "metrics/report.md").read_text()
+    assert "| solver (reference) | 1.000 |" in report and "pre-registered" in report
+    assert (w / "plots/grpo_reward.csv").read_text().splitlines()[0] == "step,grpo_from_sft,grpo_from_base"
+    # evaluation plays secrets that no training text contains
+    words = json.loads((w / "data/words.json").read_text())
+    training_text = "".join((w / "data" / f).read_text() for f in ("sft_train.jsonl", "sft_val.jsonl", "grpo_states.jsonl"))
+    assert words["secrets"]["test"] and not [s for s in words["secrets"]["test"] if s in training_text]
+    games = [json.loads(line) for line in (w / "games/sft/seed1.jsonl").read_text().splitlines()]
+    assert [g["secret"] for g in games] == words["secrets"]["test"]
+
+
+def test_wordle_reward_change_reruns_grpo_and_its_games_only(wordle_repo):
+    from test_pipeline import ran_stages, run
+    assert ran_stages(run(["dvc", "repro", "wordle/dvc.yaml"], wordle_repo).stdout) == set()
+    path = wordle_repo / "wordle/params.yaml"
+    params = yaml.safe_load(path.read_text())
+    params["rewards"]["weights"]["information_gain"] = 2.0
+    path.write_text(yaml.safe_dump(params, allow_unicode=True))
+    ran = {s.split(":", 1)[1] for s in ran_stages(run(["dvc", "repro", "wordle/dvc.yaml"], wordle_repo).stdout)}
+    # games record the reward, so every player replays; nothing upstream of GRPO reruns
+    assert {"grpo_from_sft@1", "grpo_from_base@2", "play_model@grpo_from_sft-1", "report"} <= ran
+    assert not ran & {"data", "base_model", "sft@1", "sft@2"}
+
+
+def test_repeat_rate_counts_valid_repeats_by_hand():
+    from polyreply.wordle_report import repeat_rate
+    turn = lambda g, ok=True: {"guess": g, "valid_word": ok}  # noqa: E731
+    games = [{"history": [turn("BREAK"), turn("BREAK"), turn("BREAK"), turn("QWXYZ", False), turn("CRANE")]},
+             {"history": [turn("BREAK")]}]
+    assert repeat_rate(games) == pytest.approx(2 / 5)  # 5 valid guesses, 2 repeat an earlier one in their game

@@ -1,0 +1,72 @@
+"""Wordle report: metrics/wordle.json (dvc metrics), metrics/report.md, plots/arms.csv, plots/grpo_reward.csv.
+
+    dvc repro wordle/dvc.yaml:report     # or, in wordle/: ../tools/python stages/report.py
+"""
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from polyreply.io import read_jsonl, write_json
+from polyreply.wordle_config import load_wordle_params
+from polyreply.wordle_report import ARMS, REFERENCES, arm_table, claim_verdicts, exploratory, render_markdown
+
+
+def load_games(seeds) -> dict:
+    games = {}
+    for arm in ARMS + REFERENCES:
+        if arm in ("base",) + REFERENCES:
+            games[arm] = [read_jsonl(f"games/{arm}.jsonl")]
+        else:
+            games[arm] = [read_jsonl(f"games/{arm}/seed{s}.jsonl") for s in seeds]
+    return games
+
+
+def grpo_curves(seeds) -> tuple[dict, list[dict]]:
+    summary, rows = {}, []
+    for name in ("grpo_from_sft", "grpo_from_base"):
+        histories = [json.loads(Path(f"models/{name}/seed{s}/grpo_history.json").read_text()) for s in seeds]
+        rewards = np.array([[h["avg_reward"] for h in hist] for hist in histories])
+        zero = np.array([[h["zero_std_fraction"] for h in hist] for hist in histories])
+        quarter = max(1, rewards.shape[1] // 4)
+        summary[name] = {"first": float(rewards[:, :quarter].mean()), "last": float(rewards[:, -quarter:].mean()),
+                         "zero_std": float(zero.mean())}
+        for i, r in enumerate(rewards.mean(axis=0)):
+            if len(rows) <= i:
+                rows.append({"step": i + 1})
+            rows[i][name] = f"{r:.4f}"
+    return summary, rows
+
+
+def main() -> None:
+    params = load_wordle_params()
+    seeds, ev = list(params.seeds), params.eval
+    games = load_games(seeds)
+    opts = {"alpha": ev.alpha, "samples": ev.bootstrap_samples, "permutations": ev.permutations}
+    table = arm_table(games)
+    claims = claim_verdicts(games, **opts)
+    explore = exploratory(games, **opts)
+    training, curve = grpo_curves(seeds)
+    write_json("metrics/wordle.json", {"arms": table, "claim": claims, "exploratory": explore, "grpo": training})
+    Path("metrics/report.md").write_text(render_markdown(table, claims, explore, games, training,
+                                                         ev.transcripts_in_report, seeds))
+    Path("plots").mkdir(exist_ok=True)
+    with open("plots/arms.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["arm", "win_rate", "valid_word_rate", "format_rate", "consistent_rate"])
+        for arm in ARMS + REFERENCES:
+            r = table[arm]
+            w.writerow([arm] + ["" if r[k] is None else f"{r[k]:.4f}"
+                                for k in ("win_rate", "valid_word_rate", "format_rate", "consistent_rate")])
+    with open("plots/grpo_reward.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["step", "grpo_from_sft", "grpo_from_base"])
+        w.writeheader()
+        w.writerows(curve)
+    for t in claims:
+        print(f"wordle claim {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
+              f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], Holm p={t['p_holm']:.4f}: {t['verdict']}")
+
+
+if __name__ == "__main__":
+    main()
