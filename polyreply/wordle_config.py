@@ -35,7 +35,7 @@ class WordsConfig:
 class WordleDataConfig:
     sft_secrets: int = 300    # train secrets the solver plays for SFT (one row per turn)
     grpo_states: int = 200    # distinct game states (random consistent play on train secrets) for GRPO
-    grpo_max_history: int = 3  # states have 0 .. this many earlier guesses
+    grpo_max_history: int = 3  # states have 0 .. this many earlier guesses (the empty state is one state)
     seed: int = 0
 
     def check(self, where):
@@ -62,7 +62,7 @@ class WordleGrpoConfig:
     num_generations: int = 4
     temperature: float = 1.0
     top_p: float = 1.0
-    max_new_tokens: int = 48
+    max_new_tokens: int = 64
     learning_rate: float = 1e-4
     kl_coeff: float = 0.04
     clip_eps: float = 0.2
@@ -73,10 +73,12 @@ class WordleGrpoConfig:
     grad_clip: float = 1.0
 
     def check(self, where):
-        _require(self.num_generations >= 2, f"{where}.num_generations", "must be >= 2 (group advantages)")
-        _require(self.max_steps > 0 and self.prompts_per_step > 0, where, "max_steps and prompts_per_step must be > 0")
+        for name in ("learning_rate", "grad_clip"):
+            _require(getattr(self, name) > 0, f"{where}.{name}", "must be > 0")
+        self.core().check(where)  # the shared GRPO config's checks: steps, tokens, kl, clip, temperature, top_p
 
     def core(self) -> GrpoConfig:
+        """The shared core's config (the reward fields are unused: Wordle passes its own reward_fn)."""
         return GrpoConfig(**asdict(self), reward="heuristic", log_oracle=False)
 
 

@@ -146,9 +146,10 @@ def play_games(secrets: list[str], player: Player, allowed: set[str], candidates
                rewards: RewardConfig, max_turns: int = MAX_TURNS) -> list[dict]:
     """Play every secret to a win or ``max_turns``; all unfinished games move one turn per player call.
 
-    Each turn records the completion, the parsed guess, its validity, whether it was consistent with
-    the feedback so far (valid guesses only) and its reward parts, with ``candidates`` the secrets
-    the information gain counts over.
+    Each turn records the completion, the parsed guess, whether it is an allowed word (``allowed``
+    holds five-letter a-z words only), whether it was consistent with the feedback so far (valid
+    guesses after the first valid one; the first fits an empty history trivially) and its reward
+    parts, with ``candidates`` the secrets the information gain counts over.
     """
     attempts: list[list[Attempt]] = [[] for _ in secrets]
     turns: list[list[dict]] = [[] for _ in secrets]
@@ -162,10 +163,12 @@ def play_games(secrets: list[str], player: Player, allowed: set[str], candidates
         for i, history, completion in zip(live, histories, completions):
             guess = parse_guess(completion)
             parts = guess_rewards(completion, history, allowed, candidates, rewards)
-            valid = parts["format"] == rewards.format.valid
+            valid = guess is not None and guess in allowed  # allowed words are five letters a-z
             marks = score_guess(secrets[i], guess) if valid else None
+            # consistency needs feedback to be consistent with: None on a game's first valid guess
+            consistent = is_consistent(guess, history) if valid and history else None
             turns[i].append({"completion": completion, "guess": guess, "format_ok": guess is not None,
-                             "valid_word": valid, "consistent": is_consistent(guess, history) if valid else None,
+                             "valid_word": valid, "consistent": consistent,
                              "marks": "".join(marks) if marks else None, "reward": parts})
             attempts[i].append(Attempt(guess or "", marks))
             won[i] = valid and guess == secrets[i]
@@ -173,16 +176,20 @@ def play_games(secrets: list[str], player: Player, allowed: set[str], candidates
 
 
 def game_summary(games: list[dict]) -> dict[str, float]:
-    """Win rate, mean turns on wins, per-guess validity and consistency rates, mean reward."""
+    """Win rate, mean turns on wins, per-guess validity and consistency rates, mean reward.
+
+    consistent_rate: share of valid guesses made with feedback in hand that fit all of it (None when
+    there is none: the opening guess is consistent with nothing and would flatter the rate).
+    """
     guesses = [t for g in games for t in g["history"]]
-    valid = [t for t in guesses if t["valid_word"]]
+    checked = [t for t in guesses if t["consistent"] is not None]
     wins = [g for g in games if g["won"]]
     return {
         "win_rate": float(np.mean([g["won"] for g in games])),
         "mean_turns_on_wins": float(np.mean([g["turns"] for g in wins])) if wins else None,
         "format_rate": float(np.mean([t["format_ok"] for t in guesses])),
         "valid_word_rate": float(np.mean([t["valid_word"] for t in guesses])),
-        "consistent_rate": float(np.mean([t["consistent"] for t in valid])) if valid else 0.0,
+        "consistent_rate": float(np.mean([t["consistent"] for t in checked])) if checked else None,
         "mean_reward": float(np.mean([t["reward"]["total"] for t in guesses])),
         "games": len(games), "guesses": len(guesses),
     }

@@ -57,13 +57,15 @@ def paired(games: dict[str, list[list[dict]]], a: str, b: str, metric: str, *, a
            permutations: int) -> dict:
     """a vs b on the same secrets; an arm with one game list (base) is paired with every seed of the other."""
     n_seeds = max(len(games[a]), len(games[b]))
-    rows = lambda arm: np.stack([per_game(games[arm][min(s, len(games[arm]) - 1)], metric)  # noqa: E731
-                                 for s in range(n_seeds)])
-    secrets = [g["secret"] for g in games[a][0]]
-    if secrets != [g["secret"] for g in games[b][0]]:
-        raise ValueError(f"{a} and {b} did not play the same secrets in the same order")
+    pick = lambda arm, s: games[arm][min(s, len(games[arm]) - 1)]  # noqa: E731
+    for s in range(n_seeds):
+        if [g["secret"] for g in pick(a, s)] != [g["secret"] for g in pick(b, s)]:
+            raise ValueError(f"{a} and {b} did not play the same secrets in the same order (seed index {s})")
+    rows = lambda arm: np.stack([per_game(pick(arm, s), metric) for s in range(n_seeds)])  # noqa: E731
     out = compare(rows(a), rows(b), alpha=alpha, samples=samples, permutations=permutations)
     out.pop("cohens_d")  # infinite when every difference is equal: not a figure for a report
+    if out["se"] == 0:  # every secret gave the same difference: no spread to size an effect by
+        out["mde"] = None
     return {"a": a, "b": b, "metric": metric, **out}
 
 
@@ -99,12 +101,15 @@ def transcript(game: dict) -> list[str]:
 
 
 def render_markdown(table: dict, claims: list[dict], explore: list[dict], games: dict, training: dict,
-                    transcripts: int, seeds: list[int]) -> str:
+                    transcripts: int, seeds: list[int], words: dict) -> str:
     md = ["# Wordle: SFT then GRPO (issue 16)", "",
           f"Seeds {seeds}; {table['base']['games']} held-out secrets, never in any training text; models guess "
-          "greedily, up to 6 turns. Rates are per guess; consistent: share of valid guesses that fit all "
-          "feedback so far; repeats: share of valid guesses that repeat an earlier guess. Mean reward is the "
-          "training reward achieved (not evidence). Both references know the 1000-word answer list.", "",
+          "greedily, up to 6 turns. Rates are per guess; consistent: share of valid guesses made with feedback "
+          "in hand that fit all of it; repeats: share of valid guesses that repeat an earlier guess. Mean "
+          "reward is the training reward achieved (not evidence).", "",
+          f"Training texts (SFT games, GRPO states) use only the {len(words['secrets']['train'])} train secrets, "
+          "as secrets and as guesses: to win a test game a model must produce a word that no training text "
+          f"holds. Both references know the whole {len(words['answers'])}-word answer list.", "",
           "| player | win rate | turns on wins | format ok | valid word | consistent | repeats | mean reward |",
           "|---|---|---|---|---|---|---|---|"]
     for arm in ARMS + REFERENCES:

@@ -77,6 +77,9 @@ def test_play_games_records_invalid_turns_wins_and_summary():
     lost = play_games(["SLATE"], lambda p, hs: ["<think>t</think> <guess>CRANE</guess>"] * len(p), set(WORDS),
                       WORDS, RewardConfig())[0]
     assert not lost["won"] and lost["turns"] == 6 and lost["history"][1]["consistent"] is False
+    # the opening guess has no feedback to fit: it is not counted, so repeating CRANE scores 0, not 1/6
+    assert lost["history"][0]["consistent"] is None and game_summary([lost])["consistent_rate"] == 0.0
+    assert game_summary([g])["consistent_rate"] is None  # its only valid guess was the first
 
 
 def test_solver_wins_every_secret_and_random_guesses_stay_consistent():
@@ -118,9 +121,10 @@ def test_wordle_params_are_strict(tmp_path):
             load_wordle_params(path)
 
 
-def _games(secrets, wins):
-    return [{"secret": s, "won": bool(w), "turns": 6, "history": [{"valid_word": bool(w)}]}
-            for s, w in zip(secrets, wins)]
+def _games(secrets, wins, valid=None):
+    valid = wins if valid is None else valid
+    return [{"secret": s, "won": bool(w), "turns": 6, "history": [{"valid_word": bool(v)}]}
+            for s, w, v in zip(secrets, wins, valid)]
 
 
 def test_claim_needs_two_seeds_and_holm():
@@ -136,6 +140,12 @@ def test_claim_needs_two_seeds_and_holm():
     mixed = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10), _games(secrets, [0] * 30)],
              "grpo_from_base": [_games(secrets, [0] * 30), _games(secrets, [1] * 20 + [0] * 10)]}
     assert all(t["verdict"] == "not shown" for t in claim_verdicts(mixed, alpha=0.05, samples=500, permutations=2000))
+    # Holm, not Bonferroni: the smaller p is doubled, the larger only kept at least as large
+    weak_wins = {"grpo_from_sft": [_games(secrets, [1] * 6 + [0] * 24, [1] * 20 + [0] * 10)] * 2,
+                 "grpo_from_base": [_games(secrets, [0] * 30)] * 2}
+    won, valid = claim_verdicts(weak_wins, alpha=0.05, samples=500, permutations=2000)
+    assert valid["p"] < won["p"] < 0.5
+    assert valid["p_holm"] == pytest.approx(2 * valid["p"]) and won["p_holm"] == pytest.approx(max(won["p"], 2 * valid["p"]))
 
 
 # ----------------------------------------------------------------------------- the DAG, tiny model
@@ -174,7 +184,7 @@ def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
     from test_pipeline import ran_stages
     w = wordle_repo / "wordle"
     ran = {s.split(":", 1)[1] for s in ran_stages((wordle_repo / "first_repro.log").read_text())}
-    expected = {"data", "base_model", "report", "play_reference@base", "play_reference@solver", "play_reference@random"}
+    expected = {"data", "base_model", "report", "play_base", "play_reference@solver", "play_reference@random"}
     for s in (1, 2):
         expected |= {f"sft@{s}", f"grpo_from_sft@{s}", f"grpo_from_base@{s}"}
         expected |= {f"play_model@{a}-{s}" for a in ("sft", "grpo_from_sft", "grpo_from_base")}
@@ -205,8 +215,11 @@ def test_wordle_reward_change_reruns_grpo_and_its_games_only(wordle_repo):
     path.write_text(yaml.safe_dump(params, allow_unicode=True))
     ran = {s.split(":", 1)[1] for s in ran_stages(run(["dvc", "repro", "wordle/dvc.yaml"], wordle_repo).stdout)}
     # games record the reward, so every player replays; nothing upstream of GRPO reruns
-    assert {"grpo_from_sft@1", "grpo_from_base@2", "play_model@grpo_from_sft-1", "report"} <= ran
-    assert not ran & {"data", "base_model", "sft@1", "sft@2"}
+    expected = {"play_base", "play_reference@solver", "play_reference@random", "report"}
+    for s in (1, 2):
+        expected |= {f"grpo_from_sft@{s}", f"grpo_from_base@{s}", f"play_model@sft-{s}",
+                     f"play_model@grpo_from_sft-{s}", f"play_model@grpo_from_base-{s}"}
+    assert ran == expected
 
 
 def test_repeat_rate_counts_valid_repeats_by_hand():

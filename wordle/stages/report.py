@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polyreply.io import read_jsonl, write_json
+from polyreply.io import read_json, read_jsonl, write_json
 from polyreply.wordle_config import load_wordle_params
 from polyreply.wordle_report import ARMS, REFERENCES, arm_table, claim_verdicts, exploratory, render_markdown
 
@@ -50,7 +50,8 @@ def main() -> None:
     training, curve = grpo_curves(seeds)
     write_json("metrics/wordle.json", {"arms": table, "claim": claims, "exploratory": explore, "grpo": training})
     Path("metrics/report.md").write_text(render_markdown(table, claims, explore, games, training,
-                                                         ev.transcripts_in_report, seeds))
+                                                         ev.transcripts_in_report, seeds,
+                                                         read_json("data/words.json")))
     Path("plots").mkdir(exist_ok=True)
     with open("plots/arms.csv", "w", newline="") as fh:
         w = csv.writer(fh)
