@@ -1,0 +1,186 @@
+"""Pairwise LLM judge (issue 17, first part): blind, both orders, cached, retried, strict parsing.
+
+For each test tweet, a model's reply and a baseline's reply are shown to the judge twice, once in
+each order, labelled only "Reply A" / "Reply B" (the judge never sees model names). A pair is a win
+only when both orders prefer the model's reply, a loss when both prefer the baseline's, otherwise a
+tie (position bias shows up as ties, not as wins: Zheng et al. 2023, "Judging LLM-as-a-judge").
+An answer without a parsable verdict line is counted as ``unparseable`` and reported, never turned
+into a tie. Judgments are cached by the exact request, so a rerun costs no calls.
+
+Backends: any OpenAI-compatible chat endpoint (a hosted API, or a local vLLM / llama.cpp server),
+using only the standard library; and a local transformers model (greedy). Not yet wired into the
+DVC pipeline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_RUBRIC = (
+    "You compare two replies to the same tweet. Judge which reply a thoughtful reader would rather see: "
+    "specific to the tweet, friendly, adds something, not a copy of the tweet, not generic filler. "
+    "Ignore the order in which the replies are shown. Explain in one or two sentences, then end with "
+    "one line exactly 'Winner: A', 'Winner: B' or 'Winner: tie'.")
+_VERDICT = re.compile(r"^\s*winner\s*:\s*\**\s*(a|b|tie)\s*\**\s*\.?\s*$", re.I | re.M)
+
+
+def judge_messages(rubric: str, tweet: str, reply_a: str, reply_b: str) -> list[dict]:
+    """The blind prompt: the rubric, the tweet, two unnamed replies."""
+    return [{"role": "system", "content": rubric},
+            {"role": "user", "content": f"Tweet:\n{tweet.strip()}\n\nReply A:\n{reply_a.strip()}\n\n"
+                                        f"Reply B:\n{reply_b.strip()}"}]
+
+
+def parse_verdict(text: str) -> str | None:
+    """'A', 'B' or 'tie' from the last 'Winner: ...' line; None when there is none."""
+    found = _VERDICT.findall(text or "")
+    if not found:
+        return None
+    last = found[-1].lower()
+    return "tie" if last == "tie" else last.upper()
+
+
+def combine_orders(model_first: str | None, model_second: str | None) -> str:
+    """Outcome for the model from the two orders (model as A, then model as B)."""
+    if model_first is None or model_second is None:
+        return "unparseable"
+    if model_first == "A" and model_second == "B":
+        return "win"
+    if model_first == "B" and model_second == "A":
+        return "loss"
+    return "tie"
+
+
+class Backend(Protocol):
+    name: str
+
+    def complete(self, messages: list[dict]) -> str: ...
+
+
+class JudgeError(RuntimeError):
+    """The judge endpoint kept failing after every retry."""
+
+
+@dataclass
+class OpenAICompatibleBackend:
+    """POST {base_url}/chat/completions with retries and exponential backoff on errors, 429 and 5xx."""
+    base_url: str
+    model: str
+    api_key_env: str = ""            # name of the environment variable holding the key ("" = none)
+    temperature: float = 0.0
+    max_tokens: int = 256
+    timeout_s: float = 60.0
+    max_retries: int = 4
+    backoff_s: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return f"openai:{self.base_url}:{self.model}"
+
+    def complete(self, messages: list[dict]) -> str:
+        body = json.dumps({"model": self.model, "messages": messages, "temperature": self.temperature,
+                           "max_tokens": self.max_tokens}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise JudgeError(f"judge: environment variable {self.api_key_env} (the API key) is not set")
+            headers["Authorization"] = f"Bearer {key}"
+        url = self.base_url.rstrip("/") + "/chat/completions"
+        last = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                    return json.loads(resp.read())["choices"][0]["message"]["content"] or ""
+            except urllib.error.HTTPError as exc:
+                if exc.code not in (408, 429) and exc.code < 500:
+                    raise JudgeError(f"judge: {url} answered HTTP {exc.code}: {exc.read()[:200]!r}") from exc
+                last = exc
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                last = exc
+            if attempt < self.max_retries:
+                time.sleep(self.backoff_s * 2 ** attempt)
+        raise JudgeError(f"judge: {url} failed {self.max_retries + 1} times; last error: {last}")
+
+
+class TransformersBackend:
+    """A local chat model from a folder (greedy, so a judgment is a deterministic function of the request)."""
+
+    def __init__(self, model_dir: str, max_new_tokens: int = 128):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        self.name = f"transformers:{model_dir}"
+        self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+        self.max_new_tokens = max_new_tokens
+
+    def complete(self, messages: list[dict]) -> str:
+        import torch
+        text = self.tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        enc = self.tok(text, return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            out = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
+                                      pad_token_id=self.tok.pad_token_id or self.tok.eos_token_id)
+        return self.tok.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+class JudgmentCache:
+    """Append-only JSONL of request hash -> answer (a DVC output: reruns read it instead of calling)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.entries: dict[str, str] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                self.entries[row["key"]] = row["answer"]
+
+    @staticmethod
+    def key(backend: str, messages: list[dict]) -> str:
+        return hashlib.sha256(json.dumps([backend, messages], sort_keys=True).encode()).hexdigest()
+
+    def ask(self, backend: Backend, messages: list[dict]) -> str:
+        k = self.key(backend.name, messages)
+        if k not in self.entries:
+            self.entries[k] = backend.complete(messages)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"key": k, "answer": self.entries[k]}) + "\n")
+        return self.entries[k]
+
+
+def judge_pairs(pairs: list[dict], backend: Backend, cache: JudgmentCache, rubric: str = DEFAULT_RUBRIC) -> list[dict]:
+    """pairs: {"tweet", "model", "baseline"} (one reply each). Returns one outcome per pair, with both answers."""
+    out = []
+    for p in pairs:
+        first = cache.ask(backend, judge_messages(rubric, p["tweet"], p["model"], p["baseline"]))
+        second = cache.ask(backend, judge_messages(rubric, p["tweet"], p["baseline"], p["model"]))
+        v1, v2 = parse_verdict(first), parse_verdict(second)
+        out.append({"outcome": combine_orders(v1, v2), "model_as_a": v1, "model_as_b": v2})
+    return out
+
+
+def win_tie_loss(outcomes: list[str], *, samples: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
+    """Rates over parsed pairs with bootstrap CIs over pairs; unparseable pairs counted, not in the rates."""
+    parsed = np.array([o for o in outcomes if o != "unparseable"])
+    result = {"pairs": len(outcomes), "unparseable": len(outcomes) - len(parsed)}
+    if len(parsed) == 0:
+        return {**result, **{f"{k}_rate": None for k in ("win", "tie", "loss")}}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(parsed), size=(samples, len(parsed)))
+    for k in ("win", "tie", "loss"):
+        hits = (parsed == k).astype(float)
+        boot = hits[idx].mean(axis=1)
+        result[f"{k}_rate"] = float(hits.mean())
+        result[f"{k}_ci"] = [float(np.quantile(boot, alpha / 2)), float(np.quantile(boot, 1 - alpha / 2))]
+    return result
