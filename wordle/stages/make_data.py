@@ -11,7 +11,7 @@ import numpy as np
 
 from polyreply.io import write_json, write_jsonl
 from polyreply.wordle_config import load_wordle_params
-from polyreply.wordle_play import RewardConfig, Solver, format_completion, play_games, random_consistent_guess, \
+from polyreply.wordle_play import Attempt, RewardConfig, Solver, format_completion, play_games, random_consistent_guess, \
     render_state
 from polyreply.wordle_words import split_secrets, word_lists
 
@@ -30,8 +30,8 @@ def solver_rows(secrets: list[str], candidates: list[str], allowed: set[str]) ->
     return rows
 
 
-def _attempt(turn: dict):
-    from polyreply.wordle_play import Attempt
+def _attempt(turn: dict) -> Attempt:
+    """A played turn back as an Attempt (reference players only make valid guesses)."""
     return Attempt(turn["guess"], tuple(turn["marks"]))
 
 
