@@ -334,6 +334,57 @@ class GrpoConfig:
         _require(self.max_kl > 0, f"{where}.max_kl", "must be > 0")
 
 
+# The pairwise LLM judge's default rubric (polyreply/llm_judge.py uses it). It lives here, not in llm_judge.py,
+# so that config.py imports nothing of the judge: every stage imports config.py and declares its imports as deps.
+DEFAULT_JUDGE_RUBRIC = (
+    "You compare two replies to the same tweet. Judge which reply a thoughtful reader would rather see: "
+    "specific to the tweet, friendly, adds something, not a copy of the tweet, not generic filler. "
+    "Ignore the order in which the replies are shown. Explain in one or two sentences, then end with "
+    "one line exactly 'Winner: A', 'Winner: B' or 'Winner: tie'.")
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """eval.judge: the pairwise LLM judge (stage `judge`, polyreply/llm_judge.py); off with backend none."""
+    backend: Literal["none", "openai", "transformers"] = "none"
+    base_url: str = ""          # openai: an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1
+    model: str = ""             # openai: the served model name
+    api_key_env: str = ""       # NAME of the environment variable holding the API key ("" = no key), never the key
+    local_path: str = ""        # transformers: a local model folder (nothing is downloaded)
+    # every other model is judged against this one (polyreply.evaluation.MODELS, less the exploratory arm,
+    # which exists for exploratory_seeds only)
+    baseline: Literal["base", "warmstart_baseline", "warmstart_polychromic", "sft_baseline", "sft_polychromic",
+                      "grpo_baseline", "grpo_polychromic"] = "base"
+    rubric: str = DEFAULT_JUDGE_RUBRIC
+    temperature: float = 0.0
+    max_tokens: int = 256
+    timeout_s: float = 60.0
+    max_retries: int = 4
+    backoff_s: float = 1.0
+    max_unparseable: float = 0.05   # share of a model's pairs without a verdict above which the stage fails
+
+    def check(self, where):
+        if self.backend == "openai":
+            _require(bool(self.base_url.strip()), f"{where}.base_url",
+                     "backend openai needs a base_url, e.g. http://localhost:8000/v1")
+            _require(self.base_url.startswith(("http://", "https://")), f"{where}.base_url",
+                     f"must start with http:// or https://, got {self.base_url!r}")
+            _require(bool(self.model.strip()), f"{where}.model", "backend openai needs the served model name")
+        if self.backend == "transformers":
+            _require(bool(self.local_path.strip()), f"{where}.local_path",
+                     "backend transformers needs a local model folder")
+        _require(self.api_key_env == "" or self.api_key_env.replace("_", "").isalnum(), f"{where}.api_key_env",
+                 "must be the NAME of an environment variable (letters, digits, _), not the key itself")
+        _require("winner:" in self.rubric.lower(), f"{where}.rubric",
+                 "must ask for a final line 'Winner: A', 'Winner: B' or 'Winner: tie' (the only verdict parsed)")
+        _require(self.temperature >= 0, f"{where}.temperature", "must be >= 0")
+        _require(self.max_tokens > 0, f"{where}.max_tokens", "must be > 0")
+        _require(self.timeout_s > 0, f"{where}.timeout_s", "must be > 0")
+        _require(self.max_retries >= 0, f"{where}.max_retries", "must be >= 0")
+        _require(self.backoff_s >= 0, f"{where}.backoff_s", "must be >= 0")
+        _require(0 <= self.max_unparseable < 1, f"{where}.max_unparseable", "must be in [0, 1)")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     n_samples: int = 10
@@ -348,7 +399,8 @@ class EvalConfig:
     permutations: int = 10000  # sign-flip permutation test
     alpha: float = 0.05
     # The judge behind every verdict: independent of every training reward (checked in load_params).
-    primary_judge: Literal["oracle", "reference_similarity", "learned_reward", "heuristic_reward"] = "oracle"
+    primary_judge: Literal["oracle", "reference_similarity", "llm_judge", "learned_reward",
+                           "heuristic_reward"] = "oracle"
     pass_quantile: float = 0.75   # a sample passes when it beats this quantile of the human replies' scores
     max_base_pass: float = 0.95   # the report flags pass@k as saturated when the base model reaches this
     smallest_effect: float = 0.1  # smallest difference of interest, in primary-judge units (for "inconclusive")
@@ -356,6 +408,7 @@ class EvalConfig:
     bertscore: bool = False       # BERTScore uses the reward model's encoder (not independent) and is slow
     short_reply_words: int = 3
     samples_in_report: int = 3
+    judge: JudgeConfig = field(default_factory=JudgeConfig)   # pairwise LLM judge (stage `judge`); off by default
 
     def check(self, where):
         _require(self.n_samples >= 2, f"{where}.n_samples", "must be >= 2")
@@ -382,6 +435,16 @@ class ProbesConfig:
         _require(self.max_prompts >= 2, f"{where}.max_prompts", "must be >= 2")
 
 
+@dataclass(frozen=True)
+class DistributedConfig:
+    # Processes per training stage (SFT, warm-starts, GRPO): 1 runs plain Python; N > 1 runs the stage under
+    # torchrun with N ranks (one per GPU, or gloo on CPU), same global batch (polyreply/distributed.py).
+    processes: int = 1
+
+    def check(self, where):
+        _require(self.processes >= 1, f"{where}.processes", "must be >= 1")
+
+
 BLOCKS: dict[str, type] = {
     "data": DataConfig,
     "validate": ValidateConfig,
@@ -397,6 +460,7 @@ BLOCKS: dict[str, type] = {
     "grpo": GrpoConfig,
     "eval": EvalConfig,
     "probes": ProbesConfig,
+    "distributed": DistributedConfig,
 }
 
 
@@ -440,12 +504,24 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
                           "set grpo.log_oracle: false")
     check_primary_judge(blocks, path)
+    check_process_count(blocks, path)
     grpo, poly = blocks["grpo"], blocks["polychromic"]
     if poly.set_size >= grpo.num_generations:
         raise ParamsError(f"{path}: polychromic.set_size: {poly.set_size} must be < grpo.num_generations="
                           f"{grpo.num_generations} (the set-RL arm forms sets from each GRPO group; one set "
                           "has zero spread and every advantage would be 0)")
     return Params(seeds=seeds, blocks=blocks, exploratory_seeds=exploratory)
+
+
+def check_process_count(blocks: dict, path) -> None:
+    """Every global batch must split evenly over the processes (same global batch, equal work per rank)."""
+    n = blocks["distributed"].processes
+    for key, value in (("sft.batch_size", blocks["sft"].batch_size),
+                       ("grpo.prompts_per_step", blocks["grpo"].prompts_per_step),
+                       ("polychromic.prompts_per_step", blocks["polychromic"].prompts_per_step)):
+        if value % n:
+            raise ParamsError(f"{path}: {key}: {value} does not split evenly over distributed.processes={n}; "
+                              f"make it a multiple of {n}")
 
 
 # Which judge scores with which component of GRPO's training reward (grpo.reward).
@@ -463,3 +539,8 @@ def check_primary_judge(blocks: dict, path) -> None:
     if judge == "oracle" and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: eval.primary_judge: oracle needs data.oracle: demo (real data has no oracle); "
                           "use reference_similarity")
+    # The LLM judge is independent of the training reward, so it may be primary on real data too.
+    if judge == "llm_judge" and blocks["eval"].judge.backend == "none":
+        raise ParamsError(f"{path}: eval.primary_judge: llm_judge needs a configured judge, but eval.judge.backend "
+                          "is none; configure eval.judge (backend openai with base_url and model, or transformers "
+                          "with local_path) or choose another primary judge")

@@ -29,7 +29,11 @@ MODELS = ("base", *CONTROLS, *ARMS, *EXPLORATORY)
 # reference_similarity: chrF to the human replies, leave-one-out for humans and models alike (a
 # character n-gram score, so it shares no encoder with the learned reward).
 # learned_reward and heuristic_reward are GRPO's training reward: reported as "reward achieved", not evidence.
-JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity")
+# llm_judge: the pairwise LLM judge against eval.judge.baseline (stage `judge`), +1 win / 0 tie / -1 loss per
+# sample; only in a run whose eval.judge.backend is not none.
+JUDGES = ("oracle", "learned_reward", "heuristic_reward", "reference_similarity", "llm_judge")
+LLM_JUDGE_SCORE = {"win": 1.0, "tie": 0.0, "loss": -1.0}   # per sample; an unparseable outcome has no score
+LLM_JUDGE_THRESHOLD = 0.5   # pass = win
 TRAINING_REWARD_JUDGES = ("learned_reward", "heuristic_reward")
 
 
@@ -38,9 +42,42 @@ def generations_path(model: str, seed: int) -> Path:
     return Path("data/generations") / ("base.jsonl" if model == "base" else f"seed{seed}/{model}.jsonl")
 
 
-def judges_for(oracle: str) -> tuple[str, ...]:
-    """The judges of a run: the oracle only on the demo data (params data.oracle)."""
-    return JUDGES if oracle == "demo" else tuple(j for j in JUDGES if j != "oracle")
+def judges_for(oracle: str, llm_judge: bool = False) -> tuple[str, ...]:
+    """The judges of a run: the oracle only on the demo data (params data.oracle), the LLM judge only when on."""
+    return tuple(j for j in JUDGES if (j != "oracle" or oracle == "demo") and (j != "llm_judge" or llm_judge))
+
+
+def judgments_path(seed: int) -> Path:
+    return Path("data/judge") / f"seed{seed}" / "judgments.jsonl"
+
+
+def llm_judge_scores(judgments: list[dict], model: str, baseline: str, generations: list[dict], n_samples: int,
+                     min_parsed: int, where: str | Path) -> dict[str, np.ndarray]:
+    """tweet_id -> the llm_judge scores of the model's parsed samples (+1 win, 0 tie, -1 loss vs the baseline).
+
+    The baseline against itself is a tie by definition (n zeros, no judgments). Unparseable samples are
+    left out, not scored 0; a prompt with fewer than ``min_parsed`` (max eval.k) parsed samples is an error.
+    """
+    if model == baseline:
+        return {g["tweet_id"]: np.zeros(n_samples) for g in generations}
+    by_tweet: dict = defaultdict(dict)
+    for r in judgments:
+        if r["model"] == model:
+            by_tweet[r["tweet_id"]][r["sample"]] = r["outcome"]
+    out = {}
+    for g in generations:
+        outcomes = by_tweet.get(g["tweet_id"], {})
+        if sorted(outcomes) != list(range(n_samples)):
+            raise ValueError(f"llm_judge: model {model}, tweet {g['tweet_id']}: judgments for samples "
+                             f"{sorted(outcomes)}, expected 0..{n_samples - 1} in {where}; rerun the judge stage")
+        parsed = [LLM_JUDGE_SCORE[o] for _, o in sorted(outcomes.items()) if o != "unparseable"]
+        if len(parsed) < min_parsed:
+            raise ValueError(f"llm_judge: model {model}, tweet {g['tweet_id']}: {len(parsed)} of {n_samples} samples "
+                             f"have a verdict, fewer than max(eval.k) = {min_parsed} (the rest are unparseable); "
+                             f"see {where}. Fix the judge (eval.judge.rubric / model) or leave headroom: "
+                             "max(eval.k) < eval.n_samples")
+        out[g["tweet_id"]] = np.array(parsed)
+    return out
 
 
 def eval_prompts(rows: list[dict], max_prompts: int, seed: int) -> list[dict]:
@@ -123,8 +160,15 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
 
 
 def score_model(generations: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
-                thresholds: dict, cfg: EvalConfig, judges: tuple[str, ...] = JUDGES) -> list[dict]:
-    """Per-prompt metrics for one model (batched: one encoder pass for all replies)."""
+                thresholds: dict, cfg: EvalConfig, judges: tuple[str, ...] = JUDGES,
+                llm_scores: dict[str, np.ndarray] | None = None) -> list[dict]:
+    """Per-prompt metrics for one model (batched: one encoder pass for all replies).
+
+    llm_scores (needed when "llm_judge" is in judges): from llm_judge_scores; pass@k, max@k and the mean
+    score then use that prompt's parsed samples only (n = their number), and llm_judge_unparseable counts the rest.
+    """
+    if "llm_judge" in judges and llm_scores is None:
+        raise ValueError("score_model: judge llm_judge needs llm_scores (from llm_judge_scores)")
     n = cfg.n_samples
     tweets = [g["tweet"] for g in generations for _ in range(n)]
     samples = [s for g in generations for s in g["samples"]]
@@ -145,12 +189,18 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
             scored["oracle"] = oracle[i]
         row = {"tweet_id": g["tweet_id"]}
         for judge in judges:
-            scores = scored[judge]
+            if judge == "llm_judge":
+                scores = llm_scores[g["tweet_id"]]   # parsed samples only
+                n_parsed = len(scores)
+            else:
+                scores, n_parsed = scored[judge], n
             c = int((scores >= thresholds[judge]).sum())
             for k in cfg.k:
-                row[f"pass@{k}/{judge}"] = pass_at_k(n, c, k)
+                row[f"pass@{k}/{judge}"] = pass_at_k(n_parsed, c, k)
                 row[f"max@{k}/{judge}"] = max_at_k(scores, k)
             row[f"mean_score/{judge}"] = float(np.mean(scores))
+            if judge == "llm_judge":
+                row["llm_judge_unparseable"] = n - n_parsed
         lengths = [len(words(s)) for s in g["samples"]]
         row.update({
             "predicted_engagement": float(np.mean(learned[i])),

@@ -9,6 +9,7 @@ per-token k3 KL to the reference weighted by kl_coeff).
 """
 from __future__ import annotations
 
+import io
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -16,7 +17,8 @@ import numpy as np
 import torch
 
 from .config import GrpoConfig, PolychromicConfig, PromptConfig
-from .modeling import device_of, encode_prompts
+from .distributed import SINGLE, Dist, prompt_seeds
+from .modeling import device_of
 from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
 from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .progress import Progress
@@ -59,18 +61,23 @@ class GrpoStepStats:
 def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt_cfg: PromptConfig,
               reward_fn: RewardFn, optimizer, kl_coeff: float, step: int,
               monitor_fn: RewardFn | None = None, poly: PolychromicConfig | None = None, set_rl: bool = False,
-              distance_fn: DistanceFn | None = None) -> GrpoStepStats:
+              distance_fn: DistanceFn | None = None, seeds: list[int] | None = None,
+              dist: Dist = SINGLE) -> GrpoStepStats:
     """One GRPO update. ``set_rl``: the advantage is the polychromic marginal set advantage over
     each group (set score from ``poly``); ``cfg.darling``: rewards become r x diversity (DARLING).
-    ``poly`` also turns on the diversity statistic; ``distance_fn`` replaces the sentence encoder."""
+    ``poly`` also turns on the diversity statistic; ``distance_fn`` replaces the sentence encoder.
+    ``tweets`` and ``seeds`` (one sampling seed per tweet) are the step's global batch; with several
+    processes (``dist``) each samples and trains on its shard; the returned statistics are over the step."""
     start = time.perf_counter()
     if (set_rl or cfg.darling) and poly is None:
         raise ValueError("set-RL and grpo.darling need the polychromic set parameters (poly)")
     device = device_of(policy)
     g = cfg.num_generations
-    enc = encode_prompts(tok, tweets, prompt_cfg, device)
+    if seeds is not None:
+        seeds = dist.shard(seeds, "grpo.prompts_per_step")
+    tweets, enc = dist.shard_prompts(tok, tweets, prompt_cfg, device, "grpo.prompts_per_step")
     rollout = sample_completions(policy, tok, enc, n=g, max_new_tokens=cfg.max_new_tokens,
-                                 temperature=cfg.temperature, top_p=cfg.top_p)
+                                 temperature=cfg.temperature, top_p=cfg.top_p, prompt_seeds=seeds)
     repeated = [t for t in tweets for _ in range(g)]
     rewards = np.asarray(reward_fn(repeated, rollout.texts), dtype=np.float64)
     grouped = rewards.reshape(len(tweets), g)
@@ -96,13 +103,16 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
     with torch.no_grad():
         ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature)
         old_logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature) if cfg.num_iterations > 1 else None
+    trainable = [p for p in policy.parameters() if p.requires_grad]
+    token_total = dist.token_total(cmask)
     for _ in range(cfg.num_iterations):
         logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature)
         loss, st = policy_gradient_loss(logp, old_logp if old_logp is not None else logp.detach(), ref_logp,
-                                        adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff)
+                                        adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff, token_total=token_total)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in policy.parameters() if p.requires_grad], cfg.grad_clip)
+        dist.sum_gradients(trainable)
+        torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         optimizer.step()
     group_std = r.std(dim=1, unbiased=False)
     # proxy (training reward) vs oracle over steps shows reward over-optimisation (Gao et al. 2022)
@@ -110,18 +120,24 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
     diversity = None
     if distances is not None:
         diversity = float(np.mean([d.sum() / (g * (g - 1)) for d in distances]))
-    return GrpoStepStats(oracle=oracle, diversity=diversity, step=step, loss=loss.item(), policy_loss=st["policy_loss"], avg_reward=float(r.mean()),
-                         reward_std=float(group_std.mean()), kl=st["kl"], kl_coeff=kl_coeff,
-                         mean_length=float(rollout.lengths.float().mean()),
-                         zero_std_fraction=float((group_std < 1e-6).float().mean()),
-                         clip_fraction=st["clip_fraction"], step_seconds=time.perf_counter() - start,
-                         generated_tokens=int(rollout.lengths.sum()))
+    # Over processes: the loss adds up (each shard holds its share of the global mean); per-shard means
+    # of equal shards average exactly; kl, policy_loss and clip_fraction are means of shard means.
+    return GrpoStepStats(oracle=dist.mean(oracle), diversity=dist.mean(diversity), step=step,
+                         loss=dist.sum(loss.item()), policy_loss=dist.mean(st["policy_loss"]),
+                         avg_reward=dist.mean(float(r.mean())), reward_std=dist.mean(float(group_std.mean())),
+                         kl=dist.mean(st["kl"]), kl_coeff=kl_coeff,
+                         mean_length=dist.mean(float(rollout.lengths.float().mean())),
+                         zero_std_fraction=dist.mean(float((group_std < 1e-6).float().mean())),
+                         clip_fraction=dist.mean(st["clip_fraction"]), step_seconds=time.perf_counter() - start,
+                         generated_tokens=int(dist.sum(int(rollout.lengths.sum()))))
 
 
 def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
                reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo",
                monitor_fn: RewardFn | None = None, poly: PolychromicConfig | None = None, set_rl: bool = False,
-               distance_fn: DistanceFn | None = None) -> list[GrpoStepStats]:
+               distance_fn: DistanceFn | None = None, dist: Dist = SINGLE) -> list[GrpoStepStats]:
+    """``dist``: data parallel over processes; each rank samples and trains on its shard of every step's
+    prompts (grpo.prompts_per_step must split evenly); only rank 0 logs (``live``) and reports."""
     # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
     policy.eval()
     reference.eval()
@@ -133,14 +149,15 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
     order, cursor = rng.permutation(len(tweets)), 0
     kl_coeff = cfg.kl_coeff
     history = []
-    progress = Progress(progress_name, cfg.max_steps)
+    progress = Progress(progress_name, cfg.max_steps, stream=None if dist.is_main else io.StringIO())
     for step in range(1, cfg.max_steps + 1):
         if cursor + cfg.prompts_per_step > len(order):
             order, cursor = rng.permutation(len(tweets)), 0
         batch = [tweets[i] for i in order[cursor:cursor + cfg.prompts_per_step]]
         cursor += cfg.prompts_per_step
+        seeds = prompt_seeds(seed, step, len(batch))
         st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step,
-                       monitor_fn, poly, set_rl, distance_fn)
+                       monitor_fn, poly, set_rl, distance_fn, seeds, dist)
         history.append(st)
         if live is not None:
             for k, v in asdict(st).items():

@@ -8,8 +8,9 @@ An answer without a parsable verdict line is counted as ``unparseable`` and repo
 into a tie. Judgments are cached by the exact request, so a rerun costs no calls.
 
 Backends: any OpenAI-compatible chat endpoint (a hosted API, or a local vLLM / llama.cpp server),
-using only the standard library; and a local transformers model (greedy). Not yet wired into the
-DVC pipeline.
+using only the standard library; and a local transformers model (greedy). The DVC stage `judge`
+(stages/judge.py, params eval.judge) runs it for every model against eval.judge.baseline; the
+evaluate stage turns its outcomes into the `llm_judge` scores (+1 win, 0 tie, -1 loss).
 """
 from __future__ import annotations
 
@@ -26,11 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-DEFAULT_RUBRIC = (
-    "You compare two replies to the same tweet. Judge which reply a thoughtful reader would rather see: "
-    "specific to the tweet, friendly, adds something, not a copy of the tweet, not generic filler. "
-    "Ignore the order in which the replies are shown. Explain in one or two sentences, then end with "
-    "one line exactly 'Winner: A', 'Winner: B' or 'Winner: tie'.")
+from .config import DEFAULT_JUDGE_RUBRIC as DEFAULT_RUBRIC  # params eval.judge.rubric defaults to it
 _VERDICT = re.compile(r"^\s*winner\s*:\s*\**\s*(a|b|tie)\s*\**\s*\.?\s*$", re.I | re.M)
 
 
@@ -170,17 +167,98 @@ def judge_pairs(pairs: list[dict], backend: Backend, cache: JudgmentCache, rubri
     return out
 
 
-def win_tie_loss(outcomes: list[str], *, samples: int = 2000, alpha: float = 0.05, seed: int = 0) -> dict:
-    """Rates over parsed pairs with bootstrap CIs over pairs; unparseable pairs counted, not in the rates."""
+def win_tie_loss(outcomes: list[str], *, samples: int = 2000, alpha: float = 0.05, seed: int = 0,
+                 groups: list | None = None) -> dict:
+    """Rates over parsed pairs with bootstrap CIs; unparseable pairs counted, not in the rates.
+
+    groups=None: the bootstrap resamples pairs. groups (one label per outcome, e.g. the tweet_id): it
+    resamples groups with replacement (a cluster bootstrap; the pairs of one prompt are not independent)
+    and a rate is the parsed pairs of the drawn groups that are wins (ties, losses) over all their parsed pairs.
+    """
+    ok = np.array([o != "unparseable" for o in outcomes], bool)
     parsed = np.array([o for o in outcomes if o != "unparseable"])
     result = {"pairs": len(outcomes), "unparseable": len(outcomes) - len(parsed)}
+    if groups is not None:
+        if len(groups) != len(outcomes):
+            raise ValueError(f"win_tie_loss: {len(groups)} groups for {len(outcomes)} outcomes")
+        labels, inverse = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
+        result["groups"] = len(labels)
     if len(parsed) == 0:
         return {**result, **{f"{k}_rate": None for k in ("win", "tie", "loss")}}
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(parsed), size=(samples, len(parsed)))
+    if groups is None:
+        idx = rng.integers(0, len(parsed), size=(samples, len(parsed)))
+    else:
+        draw = rng.integers(0, len(labels), size=(samples, len(labels)))
+        counts = np.zeros((samples, len(labels)))        # times each group is drawn in each resample
+        np.add.at(counts, (np.arange(samples)[:, None], draw), 1.0)
+        parsed_per_group = np.bincount(inverse[ok], minlength=len(labels)).astype(float)
+        denom = counts @ parsed_per_group
     for k in ("win", "tie", "loss"):
         hits = (parsed == k).astype(float)
-        boot = hits[idx].mean(axis=1)
+        if groups is None:
+            boot = hits[idx].mean(axis=1)
+        else:
+            hits_per_group = np.bincount(inverse[ok], weights=hits, minlength=len(labels))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                boot = (counts @ hits_per_group) / denom   # a resample of only unparseable groups: nan, left out
+            boot = boot[np.isfinite(boot)]
         result[f"{k}_rate"] = float(hits.mean())
         result[f"{k}_ci"] = [float(np.quantile(boot, alpha / 2)), float(np.quantile(boot, 1 - alpha / 2))]
     return result
+
+
+def pooled_summary(metrics_by_seed: dict, judgments_by_seed: dict, *, samples: int = 2000,
+                   alpha: float = 0.05) -> dict:
+    """The report's view of stage judge: per model vs the baseline, pooled over seeds, CIs clustered by prompt."""
+    on = [s for s, m in metrics_by_seed.items() if m.get("enabled")]
+    if not on:
+        return {"enabled": False, "backend": "none"}
+    if len(on) != len(metrics_by_seed):
+        raise ValueError(f"llm judge: on for seeds {on} only, of {sorted(metrics_by_seed)}; rerun stage judge")
+    first = metrics_by_seed[on[0]]
+    outcomes: dict[str, tuple[list, list]] = {}
+    for s in on:
+        for r in judgments_by_seed[s]:
+            o, g = outcomes.setdefault(r["model"], ([], []))
+            o.append(r["outcome"])
+            g.append(r["tweet_id"])   # the same prompt in every seed is one cluster
+    return {"enabled": True, "backend": first["backend"], "judge": first["judge"], "baseline": first["baseline"],
+            "seeds": on, "ci_level": 1 - alpha, "calls": sum(metrics_by_seed[s]["calls"] for s in on),
+            "cached": sum(metrics_by_seed[s]["cached"] for s in on),
+            "models": {m: win_tie_loss(o, groups=g, samples=samples, alpha=alpha) for m, (o, g) in outcomes.items()}}
+
+
+def make_backend(cfg) -> Backend | None:
+    """The backend of params eval.judge (a config.JudgeConfig); None when the judge is off."""
+    if cfg.backend == "none":
+        return None
+    if cfg.backend == "openai":
+        return OpenAICompatibleBackend(cfg.base_url, cfg.model, api_key_env=cfg.api_key_env,
+                                       temperature=cfg.temperature, max_tokens=cfg.max_tokens,
+                                       timeout_s=cfg.timeout_s, max_retries=cfg.max_retries, backoff_s=cfg.backoff_s)
+    if cfg.backend == "transformers":
+        if not Path(cfg.local_path).is_dir():
+            raise JudgeError(f"eval.judge.local_path: {cfg.local_path!r} is not a folder (nothing is downloaded)")
+        return TransformersBackend(cfg.local_path, max_new_tokens=cfg.max_tokens)
+    raise ValueError(f"eval.judge.backend: unknown backend {cfg.backend!r}")
+
+
+def pair_generations(model: str, gens: list[dict], baseline: list[dict], n_samples: int) -> list[dict]:
+    """One pair per (prompt, sample index j): the model's sample j against the baseline's sample j."""
+    if [g["tweet_id"] for g in gens] != [g["tweet_id"] for g in baseline]:
+        raise ValueError(f"judge: model {model} and the baseline were generated for different prompts")
+    pairs = []
+    for g, b in zip(gens, baseline):
+        if len(g["samples"]) != n_samples or len(b["samples"]) != n_samples:
+            raise ValueError(f"judge: tweet {g['tweet_id']}: expected {n_samples} samples (eval.n_samples) from "
+                             f"{model} and the baseline, got {len(g['samples'])} and {len(b['samples'])}")
+        pairs += [{"tweet_id": g["tweet_id"], "sample": j, "tweet": g["tweet"], "model": s, "baseline": t}
+                  for j, (s, t) in enumerate(zip(g["samples"], b["samples"]))]
+    return pairs
+
+
+def too_unparseable(rates_by_model: dict[str, dict], max_share: float) -> list[str]:
+    """'model: u of n pairs (x%)' for each model whose unparseable share exceeds max_share."""
+    return [f"{m}: {r['unparseable']} of {r['pairs']} pairs ({r['unparseable'] / r['pairs']:.1%})"
+            for m, r in rates_by_model.items() if r["pairs"] and r["unparseable"] / r["pairs"] > max_share]

@@ -127,7 +127,7 @@ def load_base(base_dir: str | Path, *, for_training: bool = False):
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16)
-        kwargs["device_map"] = {"": 0}
+        kwargs["device_map"] = {"": torch.cuda.current_device()}   # this rank's GPU under torchrun
     model = AutoModelForCausalLM.from_pretrained(base_dir, **kwargs)
     if info["load_in_4bit"] and for_training:
         from peft import prepare_model_for_kbit_training

@@ -42,9 +42,10 @@ def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Te
     return torch.gather(F.log_softmax(logits, dim=-1), 2, targets.unsqueeze(-1)).squeeze(-1)
 
 
-def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def masked_mean(x: torch.Tensor, mask: torch.Tensor, total: torch.Tensor | None = None) -> torch.Tensor:
+    """Token-level mean; ``total``: the global token count when the batch is sharded over processes."""
     mask = mask.to(x.dtype)
-    return (x * mask).sum() / mask.sum().clamp(min=1.0)
+    return (x * mask).sum() / (mask.sum().clamp(min=1.0) if total is None else total)
 
 
 def group_advantages(rewards: torch.Tensor, *, scale_by_std: bool = True, eps: float = 1e-4,
@@ -99,7 +100,7 @@ def set_level_advantages(quality: torch.Tensor, distance: torch.Tensor, set_size
 
 def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: torch.Tensor | None,
                          advantages: torch.Tensor, mask: torch.Tensor, *, clip_eps: float = 0.2,
-                         kl_coeff: float = 0.0) -> tuple[torch.Tensor, dict]:
+                         kl_coeff: float = 0.0, token_total: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
     """Clipped-ratio policy-gradient loss with per-token k3 KL (token-level mean over the batch).
 
         rho_t = exp(logp_t - old_logp_t)
@@ -108,6 +109,8 @@ def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: t
 
     On-policy (old_logp = logp.detach()) rho = 1 but its gradient is A * grad logp: the
     REINFORCE / score-function estimator. Shapes: logp [N, T], advantages [N].
+    ``token_total``: the global token count of a batch sharded over processes (the loss is then this
+    shard's share of the global mean; ``stats`` stay per shard).
     """
     ratio = torch.exp(logp - old_logp)
     adv = advantages.unsqueeze(-1).to(logp.dtype)
@@ -123,7 +126,7 @@ def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: t
         stats["kl"] = float(masked_mean(kl.detach(), mask))
     else:
         stats["kl"] = 0.0
-    loss = masked_mean(per_token, mask)
+    loss = masked_mean(per_token, mask, token_total)
     with torch.no_grad():
         stats["policy_loss"] = float(masked_mean(pg, mask))
         stats["clip_fraction"] = float(masked_mean(((ratio - 1).abs() > clip_eps).float(), mask))

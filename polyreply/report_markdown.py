@@ -55,15 +55,40 @@ def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
     return L + [""]
 
 
+def llm_judge_lines(s: dict | None) -> list[str]:
+    """Section "Pairwise LLM judge" from llm_judge.pooled_summary: one line when off, rates with CIs when on."""
+    L = ["## Pairwise LLM judge", ""]
+    if not s or not s.get("enabled"):
+        return L + ["LLM judge: off (`eval.judge.backend: none`) — no pairwise LLM judgments in this run; on real "
+                    "data (no oracle) configure `eval.judge` and consider `eval.primary_judge: llm_judge`.", ""]
+    L += [f"Judge `{s['judge']}` (backend {s['backend']}). Each model's sample j of each test tweet against sample j "
+          f"of **{s['baseline']}**, shown blind (\"Reply A\" / \"Reply B\") in both orders: a **win needs both "
+          "orders to prefer the model's reply**, a loss both to prefer the baseline's, anything else is a tie "
+          "(position bias shows up as ties). Answers without a final `Winner:` line are unparseable: counted here, "
+          "left out of the rates and of the `llm_judge` scores (+1 win, 0 tie, -1 loss; pass = win). Pooled over "
+          f"seeds {s['seeds']}; {s['ci_level']:.0%} bootstrap CIs resample prompts (clusters). Last runs: "
+          f"{s['calls']} calls, {s['cached']} answered from the cache (`data/judge/seed*/cache.jsonl`).", "",
+          "| model | pairs | win [CI] | tie [CI] | loss [CI] | unparseable |", "|---|---|---|---|---|---|"]
+
+    def rate(r, k):
+        return "n/a" if r[f"{k}_rate"] is None else (f"{r[f'{k}_rate']:.3f} [{r[f'{k}_ci'][0]:.3f}, "
+                                                     f"{r[f'{k}_ci'][1]:.3f}]")
+    L += [f"| {m} | {r['pairs']} | {rate(r, 'win')} | {rate(r, 'tie')} | {rate(r, 'loss')} | {r['unparseable']} |"
+          for m, r in s["models"].items()]
+    return L + [f"| {s['baseline']} (baseline) | - | tie by definition | | | |", ""]
+
+
 def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_seed: dict, samples: list[dict],
                     training: dict, reward_metrics: dict, split_stats: dict, probes: dict | None = None,
-                    vs_oracle_by_seed: dict | None = None, exploratory_seeds=()) -> str:
+                    vs_oracle_by_seed: dict | None = None, exploratory_seeds=(), llm_judge: dict | None = None) -> str:
     ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
     sat = analysis["saturation"]
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
          f"Seeds {list(seeds)} (the exploratory set-RL arm: {list(exploratory_seeds)}); {analysis['prompts']} held-out "
          f"test prompts (tweets never seen in training), {cfg.n_samples} samples each. Primary judge: **{pj}** "
-         + ("(the demo world's true engagement)" if pj == "oracle" else "(chrF to the human replies, leave-one-out)")
+         + {"oracle": "(the demo world's true engagement)",
+            "llm_judge": f"(pairwise LLM judge against {(llm_judge or {}).get('baseline', 'the baseline')}: "
+                         "+1 win, 0 tie, -1 loss per sample)"}.get(pj, "(chrF to the human replies, leave-one-out)")
          + ", independent of GRPO's training reward. The learned and heuristic rewards are that training reward: "
          "their columns are **reward achieved**, not evidence.",
          f"Pass threshold: the {cfg.pass_quantile:.0%} quantile of the human replies' scores under each judge. "
@@ -137,6 +162,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
             L += [f"| {m} | " + " | ".join(fmt(aggregate[m][f'{metric}@{k}/{j}']['mean']) for k in ks) + " |"
                   for m in aggregate]
             L.append("")
+    L += llm_judge_lines(llm_judge)
     L += ["## Reward-hacking signals", "",
           "| model | mean length (words) | share <= short | share generic | share echoing the tweet | greedy echoes |",
           "|---|---|---|---|---|---|"]

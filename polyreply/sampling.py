@@ -7,7 +7,10 @@ Evaluation, GRPO rollouts and polychromic SFT all sample here. Compared with cal
 - applies nucleus (top-p) filtering on the top-``NUCLEUS_CANDIDATES`` tokens, falling back to a
   full sort only when those do not cover top_p, so the result is exact nucleus sampling;
 - stops as soon as every row has produced EOS.
-Randomness comes from torch's global generator, so ``seed`` (or ``seed_everything``) fixes the output.
+Randomness comes from torch's global generator, so ``seed`` (or ``seed_everything``) fixes the output;
+with ``prompt_seeds`` each row draws from its own stream instead (seeded by its prompt and row), so
+a prompt's replies do not depend on which other prompts share the batch (the training stages shard
+prompts over processes: polyreply/distributed.py).
 
 Layout: ``[left-padded prompt | completion, right-padded]``; every completion starts at column
 ``prompt_len`` (see ``policy_gradient.completion_logprobs``).
@@ -45,16 +48,22 @@ def completion_mask_from_ids(completion_ids: torch.Tensor, eos_token_id: int) ->
     return (seen_before == 0).long()
 
 
-def _draw_from_sorted(vals: torch.Tensor, idx: torch.Tensor, top_p: float) -> torch.Tensor:
-    """Inverse-CDF draw from the nucleus of rows sorted by descending probability."""
+def _draw_from_sorted(vals: torch.Tensor, idx: torch.Tensor, top_p: float,
+                      uniforms: torch.Tensor | None = None) -> torch.Tensor:
+    """Inverse-CDF draw from the nucleus of rows sorted by descending probability.
+
+    ``uniforms`` [R]: the row's U(0, 1) draws (else drawn here from the global generator)."""
     keep = (vals.cumsum(-1) - vals) < top_p
     cdf = (vals * keep).cumsum(-1)
-    u = torch.rand(vals.shape[0], 1, device=vals.device, dtype=cdf.dtype) * cdf[:, -1:]
+    if uniforms is None:
+        uniforms = torch.rand(vals.shape[0], device=vals.device, dtype=cdf.dtype)
+    u = uniforms.to(device=vals.device, dtype=cdf.dtype)[:, None] * cdf[:, -1:]
     choice = torch.searchsorted(cdf, u, right=True).clamp(max=vals.shape[-1] - 1)
     return idx.gather(-1, choice).squeeze(-1)
 
 
-def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_CANDIDATES) -> torch.Tensor:
+def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_CANDIDATES,
+                   uniforms: torch.Tensor | None = None) -> torch.Tensor:
     """One token per row from the smallest set of most probable tokens whose mass reaches top_p.
 
     A token is kept when the mass of the tokens ranked above it is < top_p (so the top token is
@@ -65,35 +74,40 @@ def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_
     k = min(candidates, probs.shape[-1]) if top_p < 1.0 else probs.shape[-1]
     if k == probs.shape[-1]:
         vals, idx = probs.sort(dim=-1, descending=True)
-        return _draw_from_sorted(vals, idx, top_p)
+        return _draw_from_sorted(vals, idx, top_p, uniforms)
     vals, idx = probs.topk(k, dim=-1)
     flat = vals.sum(-1) < top_p
     if not bool(flat.any()):
-        return _draw_from_sorted(vals, idx, top_p)
+        return _draw_from_sorted(vals, idx, top_p, uniforms)
+    part = (lambda rows: None) if uniforms is None else (lambda rows: uniforms[rows])  # noqa: E731
     out = torch.empty(probs.shape[0], dtype=torch.long, device=probs.device)
-    out[~flat] = _draw_from_sorted(vals[~flat], idx[~flat], top_p)
+    out[~flat] = _draw_from_sorted(vals[~flat], idx[~flat], top_p, part(~flat.cpu()))
     full_vals, full_idx = probs[flat].sort(dim=-1, descending=True)
-    out[flat] = _draw_from_sorted(full_vals, full_idx, top_p)
+    out[flat] = _draw_from_sorted(full_vals, full_idx, top_p, part(flat.cpu()))
     return out
 
 
-def choose_tokens(logits: torch.Tensor, greedy_rows: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+def choose_tokens(logits: torch.Tensor, greedy_rows: torch.Tensor, temperature: float, top_p: float,
+                  uniforms: torch.Tensor | None = None) -> torch.Tensor:
     """Argmax for greedy rows, nucleus sampling at ``temperature`` for the others. logits [R, V] fp32."""
     greedy_pick = logits.argmax(-1)
     if bool(greedy_rows.all()):
         return greedy_pick
-    sampled = nucleus_sample(torch.softmax(logits / temperature, dim=-1), top_p)
+    sampled = nucleus_sample(torch.softmax(logits / temperature, dim=-1), top_p, uniforms=uniforms)
     return torch.where(greedy_rows, greedy_pick, sampled)
 
 
 @torch.no_grad()
 def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens: int,
                        temperature: float = 1.0, top_p: float = 1.0, greedy: bool = False,
-                       with_greedy: bool = False, seed: int | None = None) -> Rollout:
+                       with_greedy: bool = False, seed: int | None = None,
+                       prompt_seeds: list[int] | None = None) -> Rollout:
     """Sample ``n`` completions per prompt in one batched decode loop (never a per-sample loop).
 
     ``greedy``: one greedy completion per prompt instead. ``with_greedy``: n sampled rows and then
     one greedy row per prompt, decoded together. Rows are ordered prompt by prompt.
+    ``prompt_seeds`` (one per prompt): row j of prompt i draws its t-th token from the t-th value
+    of its own generator seeded (prompt_seeds[i], j), whatever else is in the batch.
     """
     was_training = model.training
     model.eval()
@@ -104,6 +118,11 @@ def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens
     greedy_rows = torch.tensor([greedy or (with_greedy and j == n) for j in range(reps)],
                                device=prompt_ids.device).repeat(prompt_ids.shape[0])
     eos, pad = tok.eos_token_id, tok.pad_token_id
+    row_streams = None
+    if prompt_seeds is not None:
+        if len(prompt_seeds) != prompt_ids.shape[0]:
+            raise ValueError(f"prompt_seeds: {len(prompt_seeds)} seeds for {prompt_ids.shape[0]} prompts")
+        row_streams = [torch.Generator().manual_seed(int(s) * 1000 + j) for s in prompt_seeds for j in range(reps)]
 
     positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
     out = model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True,
@@ -117,8 +136,9 @@ def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens
     finished = torch.zeros(attention.shape[0], dtype=torch.bool, device=attention.device)
     steps = []
     for step in range(max_new_tokens):
+        uniforms = None if row_streams is None else torch.cat([torch.rand(1, generator=g) for g in row_streams])
         token = torch.where(finished, torch.full_like(finished, pad, dtype=torch.long),
-                            choose_tokens(logits, greedy_rows, temperature, top_p))
+                            choose_tokens(logits, greedy_rows, temperature, top_p, uniforms))
         steps.append(token)
         finished |= token == eos
         if bool(finished.all()) or step == max_new_tokens - 1:

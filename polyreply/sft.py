@@ -12,6 +12,7 @@ reason for the cap: ``polyreply.polychromic``. The term's gradient is sum_i A_i 
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from .config import PolychromicConfig, PromptConfig, SftConfig
+from .distributed import SINGLE, Dist, prompt_seeds
 from .modeling import device_of, encode_prompts
 from .policy_gradient import completion_logprobs, masked_mean, policy_gradient_loss, sample_completions
 from .polychromic import DistanceFn, polychromic_advantages, semantic_distances
@@ -30,18 +32,25 @@ from .training import make_optimizer, supervised_batch
 RewardFn = Callable[[list[str], list[str]], np.ndarray]
 
 
-def cross_entropy(model, batch: dict) -> torch.Tensor:
+def cross_entropy(model, batch: dict, dist: Dist = SINGLE) -> torch.Tensor:
+    """Token-level CE; over several processes, this shard's share of the global batch's mean."""
     logp = completion_logprobs(model, batch["input_ids"], batch["attention_mask"], batch["prompt_len"])
-    return -masked_mean(logp, batch["completion_mask"])
+    return -masked_mean(logp, batch["completion_mask"], dist.token_total(batch["completion_mask"]))
 
 
 def polychromic_loss(model, tok, tweets: list[str], cfg: PolychromicConfig, prompt_cfg: PromptConfig,
-                     reward_fn: RewardFn, distance_fn: DistanceFn | None = None) -> tuple[torch.Tensor, dict]:
-    """Sample n replies per tweet, form marginal set advantages, return the surrogate loss (with grad)."""
+                     reward_fn: RewardFn, distance_fn: DistanceFn | None = None, seeds: list[int] | None = None,
+                     dist: Dist = SINGLE) -> tuple[torch.Tensor, dict]:
+    """Sample n replies per tweet, form marginal set advantages, return the surrogate loss (with grad).
+
+    ``tweets`` and ``seeds`` (one sampling seed per tweet): the global batch; each process samples its shard
+    (``dist``); stats are means over shards."""
     device = device_of(model)
-    enc = encode_prompts(tok, tweets, prompt_cfg, device)
+    if seeds is not None:
+        seeds = dist.shard(seeds, "polychromic.prompts_per_step")
+    tweets, enc = dist.shard_prompts(tok, tweets, prompt_cfg, device, "polychromic.prompts_per_step")
     rollout = sample_completions(model, tok, enc, n=cfg.n_samples, max_new_tokens=cfg.max_new_tokens,
-                                 temperature=cfg.temperature, top_p=cfg.top_p)
+                                 temperature=cfg.temperature, top_p=cfg.top_p, prompt_seeds=seeds)
     repeated = [t for t in tweets for _ in range(cfg.n_samples)]
     rewards = np.asarray(reward_fn(repeated, rollout.texts), dtype=np.float64).reshape(len(tweets), cfg.n_samples)
     distances = (distance_fn or semantic_distances(cfg.distinct_distance))(rollout.texts, cfg.n_samples)
@@ -49,9 +58,10 @@ def polychromic_loss(model, tok, tweets: list[str], cfg: PolychromicConfig, prom
                                         cfg.normalize_advantages)
     logp = completion_logprobs(model, rollout.input_ids, rollout.attention_mask, rollout.prompt_len,
                                temperature=cfg.temperature)
-    loss, _ = policy_gradient_loss(logp, logp.detach(), None, adv.to(device), rollout.completion_mask)
+    loss, _ = policy_gradient_loss(logp, logp.detach(), None, adv.to(device), rollout.completion_mask,
+                                   token_total=dist.token_total(rollout.completion_mask))
     stats.update({"sample_reward": float(rewards.mean()), "sample_length": float(rollout.lengths.float().mean())})
-    return loss, stats
+    return loss, {k: dist.mean(v) for k, v in stats.items()}
 
 
 @torch.no_grad()
@@ -138,9 +148,11 @@ class SftResult:
 def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: SftConfig, max_steps: int,
               prompt_cfg: PromptConfig, poly: PolychromicConfig | None, seed: int, live=None,
               progress_name: str = "sft", reward_fn: RewardFn | None = None, distance_fn: DistanceFn | None = None,
-              judge_fn: RewardFn | None = None) -> SftResult:
+              judge_fn: RewardFn | None = None, dist: Dist = SINGLE) -> SftResult:
     """Train LoRA ``model`` in place. ``poly`` None = baseline SFT; polychromic needs ``reward_fn``
-    (the task reward R). ``judge_fn`` (the oracle on demo data) only scores held-out samples."""
+    (the task reward R). ``judge_fn`` (the oracle on demo data) only scores held-out samples.
+    ``dist``: data parallel over processes (polyreply/distributed.py): each rank trains on its shard of
+    the same global batch; only rank 0 evaluates, logs and reports (the others return NaN figures)."""
     import time
     start = time.perf_counter()
     device = device_of(model)
@@ -152,8 +164,11 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         raise ValueError("polychromic SFT needs reward_fn: the task reward of the set score")
     order, cursor = rng.permutation(len(train_rows)), 0
     model.train()
+    trainable = [p for p in model.parameters() if p.requires_grad]
 
     def log_eval(step):
+        if not dist.is_main:
+            return float("nan"), float("nan")
         ev = evaluate(model, tok, eval_rows, cfg, prompt_cfg)
         div = sample_diversity(model, tok, eval_rows, prompt_cfg, n=4, max_new_tokens=24, seed=seed + step)
         if live is not None:
@@ -162,33 +177,36 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         return ev, div
 
     initial_eval, _ = log_eval(0)
-    progress = Progress(progress_name, max_steps)
+    progress = Progress(progress_name, max_steps, stream=None if dist.is_main else io.StringIO())
     ev, div, loss_value = initial_eval, float("nan"), float("nan")
     for step in range(1, max_steps + 1):
         if cursor + cfg.batch_size > len(order):
             order, cursor = rng.permutation(len(train_rows)), 0
-        chunk = [train_rows[i] for i in order[cursor:cursor + cfg.batch_size]]
+        chunk = [train_rows[i] for i in order[cursor:cursor + cfg.batch_size]]  # the global batch
         cursor += cfg.batch_size
-        batch = supervised_batch(tok, [r["tweet"] for r in chunk], [r["reply"] for r in chunk], prompt_cfg,
+        local = dist.shard(chunk, "sft.batch_size")
+        batch = supervised_batch(tok, [r["tweet"] for r in local], [r["reply"] for r in local], prompt_cfg,
                                  cfg.max_reply_tokens, device)
-        ce = cross_entropy(model, batch)
+        ce = cross_entropy(model, batch, dist)
         loss = ce
-        logs = {"train/quality_loss": ce.item()}
+        logs = {"train/quality_loss": dist.sum(ce.item())}
         if use_poly:
             tweets = list(dict.fromkeys(r["tweet"] for r in chunk))[:poly.prompts_per_step]  # distinct tweets
-            surrogate, stats = polychromic_loss(model, tok, tweets, poly, prompt_cfg, reward_fn, distance_fn)
+            surrogate, stats = polychromic_loss(model, tok, tweets, poly, prompt_cfg, reward_fn, distance_fn,
+                                                prompt_seeds(seed, step, len(tweets)), dist)
             loss = ce + poly.lambda_ * surrogate
             logs.update({"train/diversity_score": stats["diversity_score"],
                          "train/set_objective": stats["set_objective"],
                          "train/sample_quality": stats["sample_quality"],
                          "train/sample_reward": stats["sample_reward"],
-                         "train/poly_surrogate": surrogate.item()})
+                         "train/poly_surrogate": dist.sum(surrogate.item())})
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], cfg.grad_clip)
+        dist.sum_gradients(trainable)
+        torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         opt.step()
         sched.step()
-        loss_value = loss.item()
+        loss_value = dist.sum(loss.item())
         if not math.isfinite(loss_value):
             raise FloatingPointError(f"SFT loss became non-finite at step {step}")
         logs["train/loss"] = loss_value
@@ -206,8 +224,8 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         if live is not None:
             live.next_step()
     model.eval()
-    heldout = heldout_samples(model, tok, val_rows, prompt_cfg, cfg.heldout_prompts, cfg.heldout_samples,
-                              seed, judge_fn)
+    heldout = (heldout_samples(model, tok, val_rows, prompt_cfg, cfg.heldout_prompts, cfg.heldout_samples,
+                               seed, judge_fn) if dist.is_main else {})
     model.train()
     return SftResult(final_train_loss=loss_value, final_eval_loss=ev, initial_eval_loss=initial_eval,
                      final_eval_diversity=div, steps=max_steps, seconds=time.perf_counter() - start,

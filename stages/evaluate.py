@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from polyreply.config import load_params
-from polyreply.evaluation import (EXPLORATORY, MODELS, generations_path, judges_for, reference_thresholds,
-                                  reward_vs_oracle, score_model, summarise)
+from polyreply.evaluation import (EXPLORATORY, LLM_JUDGE_THRESHOLD, MODELS, generations_path, judges_for,
+                                  judgments_path, llm_judge_scores, reference_thresholds, reward_vs_oracle,
+                                  score_model, summarise)
 from polyreply.progress import Progress
 from polyreply.io import read_jsonl, write_json, write_jsonl
 from polyreply.rewards import EngagementRewardModel
@@ -22,12 +23,20 @@ def main() -> None:
     # the exploratory arm exists only for params `exploratory_seeds`; every other model must be there
     models = [m for m in MODELS if m not in EXPLORATORY or args.seed in params.exploratory_seeds]
     gens = {m: read_jsonl(generations_path(m, args.seed)) for m in models}
-    judges = judges_for(params.data.oracle)
-    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic, judges, params.eval.pass_quantile)
+    llm_on = params.eval.judge.backend != "none"
+    judges = judges_for(params.data.oracle, llm_judge=llm_on)
+    thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic,
+                                      tuple(j for j in judges if j != "llm_judge"), params.eval.pass_quantile)
+    judgments = []
+    if llm_on:   # the pairwise LLM judge (stage judge): pass = a win against eval.judge.baseline
+        thresholds["llm_judge"] = LLM_JUDGE_THRESHOLD
+        judgments = read_jsonl(judgments_path(args.seed))
     per_prompt, summary, vs_oracle = [], {}, {}
     progress = Progress(f"evaluate seed{args.seed}", len(models), unit="model", every=1)
     for m in models:
-        rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval, judges)
+        llm_scores = (llm_judge_scores(judgments, m, params.eval.judge.baseline, gens[m], params.eval.n_samples,
+                                       max(params.eval.k), judgments_path(args.seed)) if llm_on else None)
+        rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval, judges, llm_scores)
         per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
         summary[m] = summarise(rows)
         if "oracle" in judges:

@@ -2,6 +2,7 @@
 
     dvc repro grpo_polychromic@42    # or: tools/python stages/grpo.py --variant polychromic --seed 42
     dvc repro grpo_setrl@42          # the fifth arm: polychromic warm-start, set-RL advantages
+    torchrun --nproc_per_node 2 stages/grpo.py ...   # data parallel (params distributed.processes)
 
 Variants: baseline and polychromic (group advantages, from the baseline / polychromic warm-start);
 setrl (the polychromic marginal set advantage of Hamid et al. 2025, from the polychromic warm-start).
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from polyreply.config import load_params
+from polyreply.distributed import init_distributed
 from polyreply.grpo import train_grpo
 from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import load_policy, load_tokenizer
@@ -30,6 +32,7 @@ def main() -> None:
     cfg = params.grpo
     warm_variant = "polychromic" if args.variant == "setrl" else args.variant
     warm = Path("models") / f"warmstart_{warm_variant}" / f"seed{args.seed}"
+    dist = init_distributed()   # one process unless launched by torchrun / accelerate (tools/launch)
     seed_everything(args.seed)
     tok = load_tokenizer("models/base")
     policy = load_policy("models/base", warm, trainable=True)
@@ -37,13 +40,16 @@ def main() -> None:
     reward_model = EngagementRewardModel.load("models/reward_model") if cfg.reward != "heuristic" else None
     reward_fn = make_reward_fn(cfg, params.heuristic, reward_model)
     name = f"grpo_{args.variant}"
-    live = open_live(Path("logs") / name / f"seed{args.seed}")
+    live = open_live(Path("logs") / name / f"seed{args.seed}") if dist.is_main else None
     monitor = None
     if cfg.log_oracle:  # demo data only: log the oracle's view of the rollouts beside the training reward
         monitor = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])  # noqa: E731
     history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
                          reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor,
-                         poly=params.polychromic, set_rl=args.variant == "setrl")
+                         poly=params.polychromic, set_rl=args.variant == "setrl", dist=dist)
+    if not dist.is_main:   # rank 0 writes every output
+        dist.finish()
+        return
     first, last = history[: max(1, len(history) // 4)], history[-max(1, len(history) // 4):]
     summary = {
         "avg_reward_first_quarter": float(np.mean([h.avg_reward for h in first])),
@@ -68,6 +74,7 @@ def main() -> None:
                                                          for h in history]})
     print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
           f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
+    dist.finish()
 
 
 if __name__ == "__main__":

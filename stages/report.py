@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 from polyreply.config import load_params  # noqa: E402
 from polyreply.evaluation import JUDGES, MODELS, generations_path  # noqa: E402
 from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
+from polyreply.llm_judge import pooled_summary  # noqa: E402
 from polyreply.report import analyse, seed_aggregate  # noqa: E402
 from polyreply.report_markdown import markdown_report  # noqa: E402
 
@@ -75,6 +76,10 @@ def main() -> None:
         rows += read_jsonl(Path("data/eval") / f"seed{s}" / "per_prompt.jsonl")
         summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
     analysis = analyse(rows, cfg)
+    # stage judge (pairwise LLM judge): pooled over seeds, CIs clustered by prompt; {"enabled": false} when off
+    llm = pooled_summary({s: read_json(Path("metrics/judge") / f"seed{s}.json") for s in seeds},
+                         {s: read_jsonl(Path("data/judge") / f"seed{s}" / "judgments.jsonl") for s in seeds},
+                         samples=cfg.bootstrap_samples, alpha=cfg.alpha)
     pj, kmax = cfg.primary_judge, max(cfg.k)
     judges = [j for j in JUDGES if f"pass@{min(cfg.k)}/{j}" in rows[0]]
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
@@ -97,7 +102,7 @@ def main() -> None:
         analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json("metrics/reward_model.json"), read_json("metrics/split.json"), read_json("metrics/reward_probes.json"),
         {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
-        params.exploratory_seeds), encoding="utf-8")
+        params.exploratory_seeds, llm), encoding="utf-8")
     keep = ("mean_diff", "ci_low", "ci_high", "p", "mde")
     write_json("metrics/summary.json", {
         "primary_judge": pj, "seeds": seeds, "prompts": analysis["prompts"],
@@ -113,6 +118,7 @@ def main() -> None:
         "set_rl_vs_grpo_polychromic": {metric: {k: t[k] for k in keep} for metric, t in analysis["set_rl"].items()},
         "saturation": analysis["saturation"],
         "reward_vs_oracle": training["grpo_curves"],
+        "llm_judge": llm,
     })
     write_json("metrics/comparisons.json", {"preregistered": {q: {k: v for k, v in t.items() if k != "parts"}
                                                               for q, t in analysis["primary_tests"].items()},

@@ -1,6 +1,7 @@
 """SFT with LoRA: baseline or polychromic, on all train data (sft) or phase-1 only (warmstart).
 
     dvc repro sft_polychromic@42     # or: tools/python stages/train_sft.py --variant polychromic --phase sft --seed 42
+    torchrun --nproc_per_node 2 stages/train_sft.py ...   # data parallel (params distributed.processes)
 
 Output: models/{phase}_{variant}/seed{seed}/ (adapter), logs/{phase}_{variant}/seed{seed}/ (dvclive, reproducible),
 metrics/timing/{phase}_{variant}_seed{seed}.json (wall-clock, kept apart so logs/ stays reproducible).
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from polyreply.config import load_params
+from polyreply.distributed import init_distributed
 from polyreply.io import atomic_dir, read_jsonl, write_json
 from polyreply.modeling import add_lora, load_base, load_tokenizer
 from polyreply.oracle import true_engagement
@@ -38,13 +40,17 @@ def main() -> None:
     if params.data.oracle == "demo":  # held-out samples judged by the demo world's oracle (never trained on)
         judge = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])  # noqa: E731
 
+    dist = init_distributed()   # one process unless launched by torchrun / accelerate (tools/launch)
     seed_everything(args.seed)
     tok = load_tokenizer("models/base")
     model = add_lora(load_base("models/base", for_training=True), params.lora)
-    live = open_live(Path("logs") / name / f"seed{args.seed}")
+    live = open_live(Path("logs") / name / f"seed{args.seed}") if dist.is_main else None
     result = train_sft(model, tok, read_jsonl(train_file), read_jsonl("data/split/val.jsonl"), params.sft,
                        max_steps, params.prompt, poly, args.seed, live, progress_name=f"{name} seed{args.seed}",
-                       reward_fn=reward_fn, judge_fn=judge)
+                       reward_fn=reward_fn, judge_fn=judge, dist=dist)
+    if not dist.is_main:   # rank 0 writes every output
+        dist.finish()
+        return
     reproducible = {k: v for k, v in result.__dict__.items() if k not in ("seconds", "heldout")}
     reproducible.update(result.heldout)
     for k, v in reproducible.items():
@@ -57,6 +63,7 @@ def main() -> None:
         save_adapter(model, out, {"training_result.json": reproducible})
     print(f"{name} seed {args.seed}: eval loss {result.initial_eval_loss:.3f} -> {result.final_eval_loss:.3f} "
           f"in {result.seconds:.0f}s; held-out " + ", ".join(f"{k} {v:.3f}" for k, v in result.heldout.items()))
+    dist.finish()
 
 
 if __name__ == "__main__":

@@ -1,75 +1,14 @@
 """Pairwise LLM judge (issue 17): the whole protocol against a local server speaking the OpenAI chat API."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
+from fake_judge import prefers_word
 from polyreply.llm_judge import (JudgeError, JudgmentCache, OpenAICompatibleBackend, combine_orders, judge_pairs,
                                  parse_verdict, win_tie_loss)
-
-
-class FakeJudge:
-    """Server state: a rule per request; counts calls; can fail the first n calls with HTTP 500."""
-
-    def __init__(self, rule, fail_first=0):
-        self.rule, self.fail_first, self.calls, self.requests = rule, fail_first, 0, []
-
-
-def serve(judge: FakeJudge):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
-            judge.calls += 1
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            judge.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-            if judge.calls <= judge.fail_first:
-                self.send_response(500)
-                self.end_headers()
-                return
-            answer = judge.rule(body["messages"][-1]["content"])
-            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
-
-
-def prefers_word(word):
-    """A fair judge: prefers the reply containing ``word``, wherever it is shown."""
-    def rule(prompt):
-        a = prompt.split("Reply A:\n")[1].split("\n\nReply B:")[0]
-        b = prompt.split("Reply B:\n")[1]
-        if (word in a) == (word in b):
-            return "Both fine.\nWinner: tie"
-        return "Reason.\nWinner: A" if word in a else "Reason.\nWinner: B"
-    return rule
 
 
 PAIRS = [{"tweet": "Planted tomatoes today", "model": "Great choice, which variety?", "baseline": "ok"},
          {"tweet": "Rainy Monday", "model": "meh", "baseline": "Great excuse for tea!"},
          {"tweet": "New bike!", "model": "Great, enjoy it", "baseline": "Great ride ahead"}]
-
-
-@pytest.fixture()
-def judge_server():
-    servers = []
-
-    def start(rule, fail_first=0):
-        judge = FakeJudge(rule, fail_first)
-        server, url = serve(judge)
-        servers.append(server)
-        return judge, url
-    yield start
-    for s in servers:
-        s.shutdown()
 
 
 def test_parse_and_combine_by_hand():
@@ -146,3 +85,20 @@ def test_local_transformers_backend_is_deterministic_and_cached(tiny_lm, tmp_pat
     assert [o["outcome"] for o in out] == ["unparseable", "unparseable"]
     assert len(cache.entries) == 4
     assert backend.complete([{"role": "user", "content": "hi"}]) == backend.complete([{"role": "user", "content": "hi"}])
+
+
+def test_win_tie_loss_cluster_bootstrap_resamples_prompts_by_hand():
+    """Prompt p1: 3 wins, prompt p2: 1 loss (+1 unparseable). Resampling prompts, the win rate is 1 (p1 twice,
+    chance 1/4), 0 (p2 twice, 1/4) or 3/4: the 95% CI is [0, 1]. Resampling the 4 parsed pairs instead, a rate
+    of 0 needs 4 losses in 4 draws (chance 1/256 < 2.5%), so that CI starts at 1/4."""
+    outcomes = ["win", "win", "win", "loss", "unparseable"]
+    groups = ["p1", "p1", "p1", "p2", "p2"]
+    clustered = win_tie_loss(outcomes, groups=groups, samples=4000)
+    pairs = win_tie_loss(outcomes, samples=4000)
+    assert clustered["win_rate"] == pairs["win_rate"] == 0.75 and clustered["unparseable"] == 1
+    assert clustered["win_ci"] == [0.0, 1.0] and clustered["groups"] == 2
+    assert pairs["win_ci"] == [0.25, 1.0] and "groups" not in pairs
+    # every prompt one win and one loss: each resample of prompts has win rate exactly 1/2
+    same = win_tie_loss(["win", "loss"] * 5, groups=[f"p{i // 2}" for i in range(10)], samples=500)
+    assert same["win_ci"] == [0.5, 0.5] and same["loss_ci"] == [0.5, 0.5]
+    assert win_tie_loss(["win", "loss"] * 5, samples=500)["win_ci"][0] < 0.5

@@ -102,7 +102,8 @@ def test_full_dag_runs_and_report_answers_questions(repo):
                 "grpo_setrl@1", "generate_setrl@1"}  # the exploratory arm: exploratory_seeds only
     for s in SEEDS:
         expected |= {f"{n}@{s}" for n in ("sft_baseline", "sft_polychromic", "warmstart_baseline",
-                                          "warmstart_polychromic", "grpo_baseline", "grpo_polychromic", "evaluate")}
+                                          "warmstart_polychromic", "grpo_baseline", "grpo_polychromic", "evaluate",
+                                          "judge")}   # judge: off by default, writes empty files
         expected |= {f"generate@{m}-{s}" for m in ("warmstart_baseline", "warmstart_polychromic", "sft_baseline",
                                                     "sft_polychromic", "grpo_baseline", "grpo_polychromic")}
     assert stages == expected
@@ -142,6 +143,10 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/diversity_score.tsv"
     assert len(tsv.read_text().splitlines()) == 31  # header + 30 steps
     assert (repo / "plots/pass_at_k_learned_reward.csv").read_text().startswith("k,base,")
+    # the pairwise LLM judge is off by default: empty judgments, a header-only plot, one line in the report
+    assert (repo / "data/judge/seed1/judgments.jsonl").read_text() == ""
+    assert (repo / "plots/pass_at_k_llm_judge.csv").read_text().count("\n") == 1
+    assert summary["llm_judge"] == {"enabled": False, "backend": "none"} and "LLM judge: off" in report
     # wall-clock lives in metrics/timing/, never in logs/ (a report dependency that must be reproducible)
     timing = json.loads((repo / "metrics/timing/grpo_polychromic_seed1.json").read_text())
     assert timing["seconds"] > 0 and timing["generated_tokens_per_second"] > 0
@@ -157,7 +162,7 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     expected = {"report"}
     for s in SEEDS:
         expected |= {f"grpo_baseline@{s}", f"grpo_polychromic@{s}", f"generate@grpo_baseline-{s}",
-                     f"generate@grpo_polychromic-{s}", f"evaluate@{s}"}
+                     f"generate@grpo_polychromic-{s}", f"evaluate@{s}", f"judge@{s}"}
     expected |= {"grpo_setrl@1", "generate_setrl@1"}
     ran = ran_stages(res.stdout)
     # GRPO and its generations must rerun; evaluate/report rerun only if their inputs changed

@@ -1,0 +1,69 @@
+"""One rank of the data-parallel equality test (tests/test_distributed.py), started by torch.multiprocessing."""
+import copy
+
+import numpy as np
+import torch
+import torch.distributed as torch_dist
+
+from polyreply.config import GrpoConfig, LoraConfigParams, PolychromicConfig, PromptConfig, SftConfig
+from polyreply.distributed import SINGLE, Dist
+from polyreply.grpo import train_grpo
+from polyreply.modeling import add_lora
+from polyreply.metrics import pairwise_lexical_distance
+from polyreply.sft import train_sft
+from toy_models import build_toy_vocab_lm
+
+PROMPT = PromptConfig(system="", instruction="{tweet}", max_prompt_tokens=8)
+TWEETS = ["tweet", "tweet a", "tweet b", "tweet c", "tweet d", "tweet e", "tweet a b", "tweet c d"]
+
+
+def count_g(tweets, replies):
+    return np.array([r.split().count("g") / max(1, len(r.split())) for r in replies])
+
+
+def lexical_distances(texts, group_size):
+    return np.stack([pairwise_lexical_distance(texts[g:g + group_size]) for g in range(0, len(texts), group_size)])
+
+
+def fresh_policy(base):
+    torch.manual_seed(0)
+    return add_lora(copy.deepcopy(base), LoraConfigParams(r=8, alpha=16, dropout=0.0,
+                                                          target_modules=("q_proj", "v_proj", "lm_head")))
+
+
+def trained(model) -> dict:
+    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def run(rank: int, world: int, init_file: str, out: str) -> None:
+    torch.set_num_threads(1)
+    dist = SINGLE
+    if world > 1:
+        torch_dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+        dist = Dist(rank=rank, world=world)
+    base, tok = build_toy_vocab_lm()
+    # GRPO: 4 prompts x 4 replies per step, sharded 2 + 2 over two ranks
+    policy = fresh_policy(base)
+    reference = copy.deepcopy(policy).eval()
+    cfg = GrpoConfig(max_steps=6, prompts_per_step=4, num_generations=4, max_new_tokens=4, kl_coeff=0.05,
+                     learning_rate=1e-2)
+    history = train_grpo(policy, reference, tok, [{"tweet": t} for t in TWEETS], cfg, PROMPT, count_g, seed=3,
+                         dist=dist)
+    grpo = trained(policy)
+    # polychromic SFT: 4 rows and 2 prompts per step, sharded over the ranks
+    model = fresh_policy(base)
+    rows = [{"tweet": t, "reply": r} for t, r in zip(TWEETS, ["a b", "c d", "e f", "a c", "b d", "e a", "f b", "c e"])]
+    sft_cfg = SftConfig(batch_size=4, max_steps=5, eval_every=100, eval_examples=4, heldout_prompts=2,
+                        heldout_samples=2, learning_rate=1e-2, warmup_steps=1)
+    poly = PolychromicConfig(lambda_=1.0, prompts_per_step=2, n_samples=4, set_size=2, max_new_tokens=4,
+                             distinct_distance=1.0)
+    no_g = lambda t, r: np.array([-1.0 if "g" in x.split() else 1.0 for x in r])  # noqa: E731
+    result = train_sft(model, tok, rows, rows[:4], sft_cfg, sft_cfg.max_steps, PROMPT, poly, seed=5,
+                       reward_fn=no_g, distance_fn=lexical_distances, dist=dist)
+    if dist.is_main:
+        torch.save({"grpo": grpo, "grpo_rewards": [h.avg_reward for h in history],
+                    "grpo_loss": [h.loss for h in history], "sft": trained(model),
+                    "sft_loss": result.final_train_loss}, out)
+    if world > 1:
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
