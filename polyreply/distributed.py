@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import torch
@@ -32,6 +33,7 @@ class Dist:
     rank: int = 0
     world: int = 1
     local_rank: int = 0
+    device: str = "cpu"   # where collectives' tensors live: NCCL reduces CUDA tensors only
 
     @property
     def is_main(self) -> bool:
@@ -82,14 +84,14 @@ class Dist:
         """Mean over ranks of a per-rank statistic (exact for means over equal shards)."""
         if self.world == 1 or value is None:
             return value
-        t = torch.tensor([float(value)], dtype=torch.float64)
+        t = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
         torch_dist.all_reduce(t)
         return float(t.item() / self.world)
 
     def sum(self, value: float) -> float:
         if self.world == 1:
             return value
-        t = torch.tensor([float(value)], dtype=torch.float64)
+        t = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
         torch_dist.all_reduce(t)
         return float(t.item())
 
@@ -108,13 +110,14 @@ def init_distributed() -> Dist:
     if world == 1:
         return SINGLE
     rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", os.environ["RANK"]))
-    backend = "gloo"
+    backend, device = "gloo", "cpu"
     if torch.cuda.is_available():
         torch.cuda.set_device(local)   # "cuda" below means this rank's device
-        backend = "nccl"
+        backend, device = "nccl", f"cuda:{local}"
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend)
-    return Dist(rank=rank, world=world, local_rank=local)
+        # rank 0 alone evaluates during SFT while the others wait in the next all-reduce: a generous timeout
+        torch_dist.init_process_group(backend, timeout=timedelta(hours=2))
+    return Dist(rank=rank, world=world, local_rank=local, device=device)
 
 
 def prompt_seeds(seed: int, step: int, count: int) -> list[int]:

@@ -120,15 +120,16 @@ def grpo_step(policy, reference, tok, tweets: list[str], cfg: GrpoConfig, prompt
     diversity = None
     if distances is not None:
         diversity = float(np.mean([d.sum() / (g * (g - 1)) for d in distances]))
-    # Over processes: the loss adds up (each shard holds its share of the global mean); per-shard means
-    # of equal shards average exactly; kl, policy_loss and clip_fraction are means of shard means.
+    # Over processes: token means (loss, kl, policy_loss, clip_fraction) are shares of the global token
+    # mean and add up; per-shard means over equal shards (prompts, rows) average exactly. So the KL guard
+    # and the adaptive-KL controller see the one-process values.
     return GrpoStepStats(oracle=dist.mean(oracle), diversity=dist.mean(diversity), step=step,
-                         loss=dist.sum(loss.item()), policy_loss=dist.mean(st["policy_loss"]),
+                         loss=dist.sum(loss.item()), policy_loss=dist.sum(st["policy_loss"]),
                          avg_reward=dist.mean(float(r.mean())), reward_std=dist.mean(float(group_std.mean())),
-                         kl=dist.mean(st["kl"]), kl_coeff=kl_coeff,
+                         kl=dist.sum(st["kl"]), kl_coeff=kl_coeff,
                          mean_length=dist.mean(float(rollout.lengths.float().mean())),
                          zero_std_fraction=dist.mean(float((group_std < 1e-6).float().mean())),
-                         clip_fraction=dist.mean(st["clip_fraction"]), step_seconds=time.perf_counter() - start,
+                         clip_fraction=dist.sum(st["clip_fraction"]), step_seconds=time.perf_counter() - start,
                          generated_tokens=int(dist.sum(int(rollout.lengths.sum()))))
 
 

@@ -82,7 +82,8 @@ class OpenAICompatibleBackend:
 
     @property
     def name(self) -> str:
-        return f"openai:{self.base_url}:{self.model}"
+        # part of every cache key: a changed setting (e.g. max_tokens after cut-off verdicts) asks again
+        return f"openai:{self.base_url}:{self.model}:temperature={self.temperature}:max_tokens={self.max_tokens}"
 
     def complete(self, messages: list[dict]) -> str:
         body = json.dumps({"model": self.model, "messages": messages, "temperature": self.temperature,
@@ -116,7 +117,7 @@ class TransformersBackend:
 
     def __init__(self, model_dir: str, max_new_tokens: int = 128):
         from transformers import AutoModelForCausalLM, AutoTokenizer
-        self.name = f"transformers:{model_dir}"
+        self.name = f"transformers:{model_dir}:max_new_tokens={max_new_tokens}"   # part of every cache key
         self.tok = AutoTokenizer.from_pretrained(model_dir)
         self.model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         self.max_new_tokens = max_new_tokens

@@ -109,8 +109,8 @@ def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: t
 
     On-policy (old_logp = logp.detach()) rho = 1 but its gradient is A * grad logp: the
     REINFORCE / score-function estimator. Shapes: logp [N, T], advantages [N].
-    ``token_total``: the global token count of a batch sharded over processes (the loss is then this
-    shard's share of the global mean; ``stats`` stay per shard).
+    ``token_total``: the global token count of a batch sharded over processes: the loss and ``stats``
+    are then this shard's share of the global token mean (summed over processes they give it).
     """
     ratio = torch.exp(logp - old_logp)
     adv = advantages.unsqueeze(-1).to(logp.dtype)
@@ -123,11 +123,11 @@ def policy_gradient_loss(logp: torch.Tensor, old_logp: torch.Tensor, ref_logp: t
         delta = ref_logp - logp
         kl = torch.exp(delta) - delta - 1.0
         per_token = per_token + kl_coeff * kl
-        stats["kl"] = float(masked_mean(kl.detach(), mask))
+        stats["kl"] = float(masked_mean(kl.detach(), mask, token_total))
     else:
         stats["kl"] = 0.0
     loss = masked_mean(per_token, mask, token_total)
     with torch.no_grad():
-        stats["policy_loss"] = float(masked_mean(pg, mask))
-        stats["clip_fraction"] = float(masked_mean(((ratio - 1).abs() > clip_eps).float(), mask))
+        stats["policy_loss"] = float(masked_mean(pg, mask, token_total))
+        stats["clip_fraction"] = float(masked_mean(((ratio - 1).abs() > clip_eps).float(), mask, token_total))
     return loss, stats

@@ -13,6 +13,7 @@ reason for the cap: ``polyreply.polychromic``. The term's gradient is sum_i A_i 
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -134,6 +135,17 @@ def heldout_samples(model, tok, rows: list[dict], prompt_cfg: PromptConfig, n_pr
     return out
 
 
+def step_tweets(batch: list[dict], following: list[dict], k: int) -> list[str]:
+    """k distinct tweets for a step's polychromic term: the batch's, then, when the batch repeats tweets,
+    the next rows' in the data order (so every step has k, and k processes get one each)."""
+    chosen: dict[str, None] = {}
+    for r in itertools.chain(batch, following):
+        chosen.setdefault(r["tweet"], None)
+        if len(chosen) == k:
+            break
+    return list(chosen)
+
+
 @dataclass
 class SftResult:
     final_train_loss: float
@@ -191,7 +203,7 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         loss = ce
         logs = {"train/quality_loss": dist.sum(ce.item())}
         if use_poly:
-            tweets = list(dict.fromkeys(r["tweet"] for r in chunk))[:poly.prompts_per_step]  # distinct tweets
+            tweets = step_tweets(chunk, [train_rows[i] for i in order[cursor:]], poly.prompts_per_step)
             surrogate, stats = polychromic_loss(model, tok, tweets, poly, prompt_cfg, reward_fn, distance_fn,
                                                 prompt_seeds(seed, step, len(tweets)), dist)
             loss = ce + poly.lambda_ * surrogate

@@ -57,6 +57,11 @@ def test_sampled_objectives_two_processes_equal_one(tmp_path):
     On the toy model, a token flip from float noise is unlikely (10-word vocabulary); on the random
     49k-vocabulary tiny model it is not, so the stage-level test below compares the CE stages only."""
     one, two = spawn_training(1, tmp_path), spawn_training(2, tmp_path)
+    for k in one["grads"]:   # one backward pass: global-token normalisation and summed (not averaged) gradients
+        torch.testing.assert_close(two["grads"][k], one["grads"][k], rtol=1e-5, atol=1e-8, msg=k)
+    assert two["grpo_kl"] == pytest.approx(one["grpo_kl"], rel=1e-4, abs=1e-9)   # the global token mean
+    assert two["grpo_kl_coeff"] == pytest.approx(one["grpo_kl_coeff"], rel=1e-6)  # adaptive KL saw the same
+    assert len(set(one["grpo_kl_coeff"])) > 1
     assert two["grpo_rewards"] == pytest.approx(one["grpo_rewards"], abs=1e-6)   # same rollouts, step by step
     assert max(one["grpo_rewards"]) > min(one["grpo_rewards"])                     # and they change
     assert two["grpo_loss"] == pytest.approx(one["grpo_loss"], rel=1e-3, abs=1e-6)
@@ -65,6 +70,22 @@ def test_sampled_objectives_two_processes_equal_one(tmp_path):
         for k in one[run]:
             torch.testing.assert_close(two[run][k], one[run][k], rtol=1e-4, atol=1e-6, msg=f"{run} {k}")
     assert two["sft_loss"] == pytest.approx(one["sft_loss"], rel=1e-4)
+
+
+def test_nucleus_rows_draw_the_same_token_alone_or_in_a_mixed_batch():
+    """Row-aligned uniforms through both branches: rows whose top candidates hold top_p and flat rows."""
+    from polyreply.sampling import nucleus_sample
+    torch.manual_seed(0)
+    vocab = 1000
+    peaked = torch.softmax(torch.randn(3, vocab) * 8, dim=-1)    # top 256 hold 0.95
+    flat = torch.softmax(torch.randn(3, vocab) * 0.1, dim=-1)    # they do not: full sort
+    probs = torch.cat([peaked[:1], flat[:1], peaked[1:2], flat[1:], peaked[2:]])
+    uniforms = torch.rand(len(probs))
+    together = nucleus_sample(probs, 0.95, candidates=256, uniforms=uniforms)
+    alone = torch.stack([nucleus_sample(probs[i:i + 1], 0.95, candidates=256, uniforms=uniforms[i:i + 1])[0]
+                         for i in range(len(probs))])
+    assert torch.equal(together, alone)
+    assert torch.equal(nucleus_sample(probs, 0.95, candidates=256, uniforms=uniforms), together)
 
 
 def test_process_count_must_split_every_global_batch(tmp_path):
@@ -146,3 +167,13 @@ def test_two_process_stages_write_rank0_outputs_equal_to_one_process(project, ru
             torch.testing.assert_close(two[k], one[k], rtol=1e-3, atol=1e-5, msg=f"{run_dir} {k}")
         for k in ("final_train_loss", "final_eval_loss", "initial_eval_loss"):
             assert logs[k] == pytest.approx(one_logs[k], rel=1e-4), k
+
+
+def test_polychromic_step_tweets_fill_up_from_the_data_order():
+    """A batch that repeats a tweet still gives prompts_per_step distinct tweets (else N ranks could not split them)."""
+    from polyreply.sft import step_tweets
+    batch = [{"tweet": "x"}, {"tweet": "x"}, {"tweet": "y"}, {"tweet": "x"}]
+    following = [{"tweet": "y"}, {"tweet": "z"}, {"tweet": "w"}]
+    assert step_tweets(batch, following, 1) == ["x"]
+    assert step_tweets(batch, following, 2) == ["x", "y"]
+    assert step_tweets(batch, following, 4) == ["x", "y", "z", "w"]
