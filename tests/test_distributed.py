@@ -5,8 +5,6 @@ switches the param to 2: DVC must see the training stages as changed, rerun them
 (tools/launch) and get the same adapters (same global batch) within float tolerance.
 """
 import json
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from polyreply.config import ParamsError, load_params
 from polyreply.distributed import prompt_seeds
 from polyreply.modeling import encode_prompts
 from polyreply.sampling import sample_completions
-from tests.test_pipeline import ROOT, run, tiny_params
+from tests.test_pipeline import ROOT, make_project, run, tiny_params
 
 TRAINED = ("sft_baseline/seed1", "sft_polychromic/seed1", "warmstart_baseline/seed1", "grpo_baseline/seed1")
 
@@ -112,24 +110,8 @@ def adapter(repo: Path, run_dir: str) -> dict:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    repo = tmp_path_factory.mktemp("ddp")
-    for name in ("stages", "polyreply", "tools", "dvc.yaml"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, repo / name)
-    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
-    (repo / ".gitignore").write_text(".venv\n")
-    (repo / "data/demo").mkdir(parents=True)
-    shutil.copy(ROOT / "data/demo/synthetic_tweet_replies.jsonl", repo / "data/demo/")
     params = distributed_params(yaml.safe_load((ROOT / "params.yaml").read_text()))
-    (repo / "params.yaml").write_text(yaml.safe_dump(params))
-    for d in ("metrics", "plots"):
-        (repo / d).mkdir()
-    run(["git", "init", "-q"], repo)
-    run(["git", "config", "user.email", "ci@example.org"], repo)
-    run(["git", "config", "user.name", "ci"], repo)
-    run(["dvc", "init", "-q"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "code"], repo)
+    repo = make_project(tmp_path_factory.mktemp("ddp"), params)
     targets = ["sft_baseline@1", "sft_polychromic@1", "grpo_baseline@1"]
     run(["dvc", "repro", *targets], repo)
     one = {r: adapter(repo, r) for r in TRAINED}

@@ -67,9 +67,8 @@ def lock_md5(repo: Path, stage: str, path: str) -> str:
     return next(o["md5"] for o in lock["outs"] if o["path"] == path)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    repo = tmp_path_factory.mktemp("pipeline")
+def make_project(repo: Path, params: dict) -> Path:
+    """A fresh git+DVC repository with this checkout's code, the demo data and ``params``, one commit."""
     for name in ("stages", "polyreply", "tools", "dvc.yaml"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, repo / name)
@@ -78,7 +77,7 @@ def repo(tmp_path_factory):
     (repo / ".gitignore").write_text(".venv\n")
     (repo / "data/demo").mkdir(parents=True)
     shutil.copy(ROOT / "data/demo/synthetic_tweet_replies.jsonl", repo / "data/demo/")
-    (repo / "params.yaml").write_text(yaml.safe_dump(tiny_params(yaml.safe_load((ROOT / "params.yaml").read_text()))))
+    (repo / "params.yaml").write_text(yaml.safe_dump(params))
     for d in ("metrics", "plots"):
         (repo / d).mkdir()
     run(["git", "init", "-q"], repo)
@@ -88,6 +87,13 @@ def repo(tmp_path_factory):
     run(["dvc", "config", "core.autostage", "true"], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "code"], repo)  # dvclive needs a commit to exist
+    return repo
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = make_project(tmp_path_factory.mktemp("pipeline"),
+                        tiny_params(yaml.safe_load((ROOT / "params.yaml").read_text())))
     res = run(["dvc", "repro"], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "tiny pipeline"], repo)
