@@ -145,7 +145,44 @@ def add_lora(model, cfg: LoraConfigParams):
     from peft import LoraConfig, get_peft_model
     lcfg = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
-    return get_peft_model(model, lcfg)
+    return use_fast_dropout(get_peft_model(model, lcfg))
+
+
+class SixteenBitDropout(torch.nn.Module):
+    """Dropout whose keep mask comes from 16-bit slices of 64-bit random draws.
+
+    Same role as PEFT's ``nn.Dropout`` on the LoRA input, at a quarter of the random draws: torch's
+    CPU Bernoulli costs 1.7 ms per [8, 90, 576] input and LoRA on q/k/v/o runs it 120 times a
+    forward pass (~12% of an SFT step); this mask costs 0.6 ms. The rate is rounded to a multiple of
+    2^-16 (0.05 -> 0.0500031) and the kept values are scaled by 1 / (1 - that rate).
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.threshold = round(p * 65536)
+        self.p = self.threshold / 65536
+        self.scale = 1.0 / (1.0 - self.p)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.threshold == 0:
+            return x
+        words = torch.randint(-2**63, 2**63 - 1, ((x.numel() + 3) // 4,), dtype=torch.int64, device=x.device)
+        # uniform in [0, 65536) per element; keep when >= threshold (probability 1 - p)
+        draws = words.view(torch.int16)[:x.numel()].view(x.shape).to(torch.int32) + 32768
+        return torch.where(draws >= self.threshold, x * self.scale, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
+def use_fast_dropout(model):
+    """Swap every LoRA dropout (``nn.Dropout``) of a PEFT model for ``SixteenBitDropout``; returns the model."""
+    for module in model.modules():
+        drops = getattr(module, "lora_dropout", None)
+        if isinstance(drops, torch.nn.ModuleDict):
+            for name, drop in list(drops.items()):
+                if isinstance(drop, torch.nn.Dropout):
+                    fast = SixteenBitDropout(drop.p)
+                    fast.train(drop.training)
+                    drops[name] = fast
+    return model
 
 
 def load_policy(base_dir: str | Path, adapter_dir: str | Path | None, *, trainable: bool = False, merge: bool = False):
@@ -159,7 +196,7 @@ def load_policy(base_dir: str | Path, adapter_dir: str | Path | None, *, trainab
     if adapter_dir is None:
         return model
     from peft import PeftModel
-    model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=trainable)
+    model = use_fast_dropout(PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=trainable))
     if merge and not trainable and model.get_base_model().dtype == torch.float32:
         model = model.merge_and_unload()
     return model

@@ -12,6 +12,7 @@ go through the same ``completion_logprobs``.
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -30,16 +31,81 @@ def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Te
     """
     decoder, head = causal_lm_parts(model)
     position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                     use_cache=False).last_hidden_state[:, prompt_len - 1:-1]  # predicts positions P .. L-1
+    with matmul_attention(decoder):
+        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                         use_cache=False).last_hidden_state[:, prompt_len - 1:-1]  # predicts positions P .. L-1
     if isinstance(head, torch.nn.Linear):
-        bias = None if head.bias is None else head.bias.float()
-        logits = F.linear(hidden.float(), head.weight.float(), bias)
+        logits = fp32_logits(hidden, head.weight)
+        if head.bias is not None:
+            logits = logits + head.bias.float()
     else:  # a wrapped head (e.g. LoRA on lm_head): let it run, then upcast
         logits = head(hidden).float()
-    logits = logits / temperature
+    if temperature != 1.0:
+        logits = logits / temperature
     targets = input_ids[:, prompt_len:]
     return torch.gather(F.log_softmax(logits, dim=-1), 2, targets.unsqueeze(-1)).squeeze(-1)
+
+
+@contextmanager
+def matmul_attention(decoder):
+    """Run log-prob passes with the plain matmul ("eager") attention on CPU.
+
+    On CPU the fused SDPA kernel's backward is slow at these lengths (~100 tokens): a LoRA SFT
+    step took 1.72 s with it and 1.56 s with matmul attention (BENCHMARKS.md). Policy, reference
+    and SFT all score through here, so they share one attention path (KL = 0 at step 0 stays exact);
+    sampling keeps SDPA, which is a little faster for one-token decode steps. GPUs keep SDPA.
+    """
+    config = decoder.config
+    if config._attn_implementation != "sdpa" or next(decoder.parameters()).device.type != "cpu":
+        yield
+        return
+    config._attn_implementation = "eager"
+    try:
+        yield
+    finally:
+        config._attn_implementation = "sdpa"
+
+
+@contextmanager
+def _bf16_fp32_matmuls():
+    """fp32 matmuls computed by oneDNN in bf16 with fp32 accumulation and fp32 output (CPU only)."""
+    flags = torch.backends.mkldnn.matmul
+    before = flags.fp32_precision
+    flags.fp32_precision = "bf16"
+    try:
+        yield
+    finally:
+        flags.fp32_precision = before
+
+
+class _Fp32LogitsOfBf16(torch.autograd.Function):
+    """hidden @ W^T for bf16 hidden and W, with fp32 logits, at the bf16 matmul rate.
+
+    Forward: the operands are bf16 values, so their fp32 copies convert back to bf16 losslessly and
+    oneDNN's bf16 kernel (fp32 accumulation, fp32 output) gives the fp32 product, up to summation
+    order (max error 4e-6 vs 1.5e-6 of the fp32 kernel on 736 x 576 x 49,152; tests/test_precision.py)
+    at twice its speed. Backward: d hidden = d logits @ W in bf16 -- the body takes its
+    gradient in bf16 anyway; W is frozen and gets none.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight):
+        ctx.save_for_backward(weight)
+        with _bf16_fp32_matmuls():
+            return F.linear(hidden.float(), weight.float())
+
+    @staticmethod
+    def backward(ctx, grad_logits):
+        (weight,) = ctx.saved_tensors
+        return grad_logits.to(weight.dtype) @ weight, None
+
+
+def fp32_logits(hidden: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """fp32 logits of the output head; the fast bf16-operand kernel where it applies (CPU, bf16, frozen head)."""
+    if (hidden.dtype == weight.dtype == torch.bfloat16 and hidden.device.type == "cpu"
+            and not weight.requires_grad and hasattr(torch.backends.mkldnn, "matmul")):
+        return _Fp32LogitsOfBf16.apply(hidden, weight)
+    return F.linear(hidden.float(), weight.float())
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor, total: torch.Tensor | None = None) -> torch.Tensor:

@@ -4,8 +4,8 @@ Evaluation, GRPO rollouts and polychromic SFT all sample here. Compared with cal
 ``model.generate`` once for the samples and again for the greedy reply, the loop
 - runs the prompt prefill once per prompt and copies its KV cache to the n (+1 greedy) rows;
 - decodes sampled and greedy rows in the same batch (a greedy row takes the argmax);
-- applies nucleus (top-p) filtering on the top-``NUCLEUS_CANDIDATES`` tokens, falling back to a
-  full sort only when those do not cover top_p, so the result is exact nucleus sampling;
+- applies nucleus (top-p) filtering on the top 256 tokens, then on the top 4,096 for rows those do
+  not cover, and sorts the whole vocabulary only for rows still not covered: exact nucleus sampling;
 - stops as soon as every row has produced EOS.
 Randomness comes from torch's global generator, so ``seed`` (or ``seed_everything``) fixes the output;
 with ``prompt_seeds`` each row draws from its own stream instead (seeded by its prompt and row), so
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-NUCLEUS_CANDIDATES = 256
+NUCLEUS_CANDIDATES = (256, 4096)   # top-k tiers tried before a full sort (see nucleus_sample)
 
 
 @dataclass
@@ -62,16 +62,18 @@ def _draw_from_sorted(vals: torch.Tensor, idx: torch.Tensor, top_p: float,
     return idx.gather(-1, choice).squeeze(-1)
 
 
-def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_CANDIDATES,
+def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int | tuple[int, ...] = NUCLEUS_CANDIDATES,
                    uniforms: torch.Tensor | None = None) -> torch.Tensor:
     """One token per row from the smallest set of most probable tokens whose mass reaches top_p.
 
     A token is kept when the mass of the tokens ranked above it is < top_p (so the top token is
     always kept). ``probs`` [R, V] sums to 1 per row; returns token ids [R]. Rows whose top
-    ``candidates`` tokens already hold top_p are drawn from those; only the others (flat rows)
-    pay for a sort of the whole vocabulary.
+    ``candidates[0]`` tokens already hold top_p are drawn from those; the others (flat rows) try the
+    next tier, and only rows no tier covers pay for a sort of the whole vocabulary (on SmolLM2 at
+    T = 0.9 about 14% of rows are flat at 256; their full sort was ~10% of an evaluation decode step).
     """
-    k = min(candidates, probs.shape[-1]) if top_p < 1.0 else probs.shape[-1]
+    tiers = (candidates,) if isinstance(candidates, int) else tuple(candidates)
+    k = min(tiers[0], probs.shape[-1]) if top_p < 1.0 and tiers else probs.shape[-1]
     if k == probs.shape[-1]:
         vals, idx = probs.sort(dim=-1, descending=True)
         return _draw_from_sorted(vals, idx, top_p, uniforms)
@@ -82,8 +84,7 @@ def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int = NUCLEUS_
     part = (lambda rows: None) if uniforms is None else (lambda rows: uniforms[rows])  # noqa: E731
     out = torch.empty(probs.shape[0], dtype=torch.long, device=probs.device)
     out[~flat] = _draw_from_sorted(vals[~flat], idx[~flat], top_p, part(~flat.cpu()))
-    full_vals, full_idx = probs[flat].sort(dim=-1, descending=True)
-    out[flat] = _draw_from_sorted(full_vals, full_idx, top_p, part(flat.cpu()))
+    out[flat] = nucleus_sample(probs[flat], top_p, tiers[1:], part(flat.cpu()))
     return out
 
 
