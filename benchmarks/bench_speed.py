@@ -2,7 +2,7 @@
 
     bash install.sh && .venv/bin/dvc repro base_model reward_model   # models/base, models/reward_model
     bash benchmarks/make_trl_env.sh                                  # TRL, only for the comparison
-    .venv/bin/python benchmarks/bench_speed.py
+    .venv/bin/python benchmarks/bench_speed.py     # --reuse trl,numerics,quality: keep those parts of speed.json
 
 Measures, on the default model (SmolLM2-135M-Instruct, LoRA r=8 on q/k/v/o):
 - bf16 vs fp32 matmul rate, and the compute bound of generation (rate / 2 x params FLOPs per token);
@@ -294,7 +294,14 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--fp32", action="store_true")
     ap.add_argument("--quality", action="store_true", help="only the bf16-vs-fp32 reply-quality check")
+    ap.add_argument("--reuse", default="", help="comma-separated parts copied from the existing speed.json "
+                    "instead of measured again (trl, numerics, quality); the file records which")
     args = ap.parse_args()
+    reuse = {p for p in args.reuse.split(",") if p}
+    unknown = reuse - {"trl", "numerics", "quality"}
+    if unknown:
+        ap.error(f"--reuse: unknown parts {sorted(unknown)} (choose from trl, numerics, quality)")
+    previous = json.loads(OUT.read_text()) if reuse else {}
     if args.quality:  # just this check, added to an existing speed.json
         results = json.loads(OUT.read_text())
         results["sampling_quality_bf16_vs_fp32"] = sampling_quality(load_tokenizer(BASE))
@@ -320,10 +327,12 @@ def main() -> None:
         "generation": gen,
         "sft_step": bench_sft(tok, read_jsonl("data/split/train.jsonl")),
         "grpo_step": bench_grpo(tok),
-        "numerics_bf16_vs_fp32": numerics(tok),
-        "sampling_quality_bf16_vs_fp32": sampling_quality(tok),
+        "numerics_bf16_vs_fp32": previous["numerics_bf16_vs_fp32"] if "numerics" in reuse else numerics(tok),
+        "sampling_quality_bf16_vs_fp32": (previous["sampling_quality_bf16_vs_fp32"] if "quality" in reuse
+                                          else sampling_quality(tok)),
     }
-    results["trl_grpo_step"] = bench_trl()
+    results["trl_grpo_step"] = previous["trl_grpo_step"] if "trl" in reuse else bench_trl()
+    results["reused_from_previous_run"] = sorted(reuse)
     ours = results["grpo_step"]["bf16"]["step_seconds"]
     for k, v in results["trl_grpo_step"].items():
         if "step_seconds" in v:
