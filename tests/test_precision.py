@@ -13,8 +13,9 @@ from polyreply.sft import cross_entropy
 from polyreply.training import make_optimizer, supervised_batch
 
 # Stated tolerances (bf16 keeps 8 bits of mantissa; the tiny model's CE is ~10.8 nats):
-SFT_LOSS_TOL = 0.08      # max |loss_bf16 - loss_fp32| per step over 12 SFT steps, in nats (seen 0.062 at one
-                         # step since log-prob passes use matmul attention, whose bf16 scores are rounded; 0.015 before)
+SFT_LOSS_TOL = 0.08      # max |loss_bf16 - loss_fp32| per step over 12 SFT steps, in nats. Loosened from 0.02 in
+                         # issue 12's second round: seen 0.062 at one step with matmul attention (bf16-rounded
+                         # scores) and the bf16 head backward together, 0.014 / 0.008 with either alone, 0.015 before.
 SFT_FINAL_TOL = 0.02     # |last loss, bf16 - fp32|: the curves end together (seen 0.001)
 GRPO_REWARD_TOL = 0.05   # |mean reward bf16 - fp32| over 30 toy GRPO steps (reward in [0, 1]; it rises ~0.15 -> 1)
 
