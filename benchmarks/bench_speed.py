@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,19 +28,32 @@ import numpy as np
 import torch
 
 import polyreply  # noqa: F401  (offline env, quiet logs)
-from polyreply.config import GrpoConfig, HeuristicConfig, LoraConfigParams, PromptConfig, SftConfig
-from polyreply.grpo import grpo_step, make_reward_fn
+from polyreply.core.config import LoraConfigParams
+from polyreply.core.grpo import grpo_step
+from polyreply.core.modeling import add_lora, encode_prompts, load_tokenizer
+from polyreply.core.policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss
+from polyreply.core.sampling import completion_mask_from_ids, sample_completions
+from polyreply.core.sft import cross_entropy
+from polyreply.core.training import make_optimizer, supervised_batch
 from polyreply.io import read_jsonl
-from polyreply.modeling import add_lora, encode_prompts, load_tokenizer
-from polyreply.policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss
-from polyreply.rewards import EngagementRewardModel
-from polyreply.sampling import completion_mask_from_ids, sample_completions
-from polyreply.sft import cross_entropy
-from polyreply.training import make_optimizer, supervised_batch
+from polyreply.tweets.config import HeuristicConfig, TweetGrpoConfig, TweetPromptConfig
+from polyreply.tweets.reward_model import EngagementRewardModel
+from polyreply.tweets.rewards import make_reward_fn, task_reward
 
 OUT = Path("benchmarks/results/speed.json")
 TRL_PYTHON = Path("benchmarks/.venv-trl/bin/python")
 BASE = "models/base"
+PROMPT = TweetPromptConfig()  # the default tweet prompt
+
+
+def tweet_prompts(tweets: list[str]) -> list[str]:
+    """Tweets as the core's prompts (the user message)."""
+    return [PROMPT.render(t) for t in tweets]
+
+
+def grpo_rows(tweets: list[str]) -> list[dict]:
+    """GRPO rows: the prompt, and the tweet for the reward."""
+    return [{"prompt": PROMPT.render(t), "tweet": t} for t in tweets]
 
 
 def load(dtype):
@@ -81,7 +93,7 @@ def bench_generation(tok, tweets, prompts_per_call_old=7, prompts_per_call_new=1
         torch.manual_seed(0)
         start, tokens = time.perf_counter(), 0
         for i in range(0, len(tweets), per_call):
-            enc = encode_prompts(tok, tweets[i:i + per_call], PromptConfig())
+            enc = encode_prompts(tok, tweet_prompts(tweets[i:i + per_call]), PROMPT)
             if fn == "previous":
                 tokens += previous_generate(model, tok, enc, n, new_tokens, temperature, top_p)
             else:
@@ -96,8 +108,8 @@ def bench_generation(tok, tweets, prompts_per_call_old=7, prompts_per_call_new=1
 
 def bench_sft(tok, rows, steps: int = 4) -> dict:
     out = {}
-    batch = supervised_batch(tok, [r["tweet"] for r in rows[:8]], [r["reply"] for r in rows[:8]], PromptConfig(),
-                             48, "cpu")
+    batch = supervised_batch(tok, tweet_prompts([r["tweet"] for r in rows[:8]]), [r["reply"] for r in rows[:8]],
+                             PROMPT, 48, "cpu")
     for label, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         torch.manual_seed(0)
         model = add_lora(load(dtype), LoraConfigParams()).train()
@@ -120,7 +132,7 @@ def naive_grpo_step(policy, reference, tok, tweets, cfg, prompt_cfg, reward_fn, 
     start = time.perf_counter()
     rollouts, rewards = [], []
     for t in tweets:
-        enc = encode_prompts(tok, [t], prompt_cfg)
+        enc = encode_prompts(tok, [prompt_cfg.render(t)], prompt_cfg)
         for _ in range(cfg.num_generations):
             r = sample_completions(policy, tok, enc, n=1, max_new_tokens=cfg.max_new_tokens,
                                    temperature=cfg.temperature, top_p=cfg.top_p)
@@ -139,7 +151,8 @@ def naive_grpo_step(policy, reference, tok, tweets, cfg, prompt_cfg, reward_fn, 
 
 
 def grpo_setup():
-    cfg = GrpoConfig()  # defaults: 4 prompts x 4 generations x 32 new tokens, beta 0.05, hybrid reward
+    """The GRPO config, the (tweets, replies) scorer and the phase-2 tweets."""
+    cfg = TweetGrpoConfig()  # defaults: 4 prompts x 4 generations x 32 new tokens, beta 0.05, hybrid reward
     reward_fn = make_reward_fn(cfg, HeuristicConfig(), EngagementRewardModel.load("models/reward_model"))
     tweets = sorted({r["tweet"] for r in read_jsonl("data/split/phase2.jsonl")})
     return cfg, reward_fn, tweets
@@ -156,14 +169,14 @@ def bench_grpo(tok, steps: int = 3) -> dict:
         opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=cfg.learning_rate)
         times, tokens = [], []
         for s in range(steps + 1):
-            batch = tweets[s * 4:(s + 1) * 4]
-            st = grpo_step(policy, reference, tok, batch, cfg, PromptConfig(), reward_fn, opt, cfg.kl_coeff, s)
+            batch = grpo_rows(tweets[s * 4:(s + 1) * 4])
+            st = grpo_step(policy, reference, tok, batch, cfg, PROMPT, task_reward(reward_fn), opt, cfg.kl_coeff, s)
             times.append(st.step_seconds)
             tokens.append(st.generated_tokens)
         out[label] = {"step_seconds": float(np.mean(times[1:])), "generated_tokens_per_step": float(np.mean(tokens[1:]))}
         print("grpo", label, out[label], flush=True)
         if label == "bf16":
-            naive = [naive_grpo_step(policy, reference, tok, tweets[40 + 4 * s:44 + 4 * s], cfg, PromptConfig(),
+            naive = [naive_grpo_step(policy, reference, tok, tweets[40 + 4 * s:44 + 4 * s], cfg, PROMPT,
                                      reward_fn, opt) for s in range(2)]
             out["naive_per_sample_loop_bf16"] = {"step_seconds": float(np.mean(naive))}
             print("grpo naive", out["naive_per_sample_loop_bf16"], flush=True)
@@ -182,8 +195,8 @@ def numerics(tok, sft_steps: int = 20, grpo_steps: int = 8) -> dict:
         sft = []
         for s in range(sft_steps):
             chunk = rows[8 * s:8 * (s + 1)]
-            batch = supervised_batch(tok, [r["tweet"] for r in chunk], [r["reply"] for r in chunk], PromptConfig(),
-                                     48, "cpu")
+            batch = supervised_batch(tok, tweet_prompts([r["tweet"] for r in chunk]), [r["reply"] for r in chunk],
+                                     PROMPT, 48, "cpu")
             loss = cross_entropy(model, batch)
             opt.zero_grad()
             loss.backward()
@@ -193,8 +206,8 @@ def numerics(tok, sft_steps: int = 20, grpo_steps: int = 8) -> dict:
         policy = add_lora(load(dtype), LoraConfigParams(dropout=0.0))
         reference = load(dtype)
         opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=cfg.learning_rate)
-        grpo = [grpo_step(policy, reference, tok, tweets[4 * s:4 * (s + 1)], cfg, PromptConfig(), reward_fn, opt,
-                          cfg.kl_coeff, s) for s in range(grpo_steps)]
+        grpo = [grpo_step(policy, reference, tok, grpo_rows(tweets[4 * s:4 * (s + 1)]), cfg, PROMPT,
+                          task_reward(reward_fn), opt, cfg.kl_coeff, s) for s in range(grpo_steps)]
         curves[label] = {"sft_loss": sft, "grpo_reward": [g.avg_reward for g in grpo], "grpo_kl": [g.kl for g in grpo]}
         print("numerics", label, {k: np.round(v, 4).tolist() for k, v in curves[label].items()}, flush=True)
     f, b = curves["fp32"], curves["bf16"]
@@ -217,7 +230,7 @@ def sampling_quality(tok, n_tweets: int = 40, seeds=(0, 1)) -> dict:
             torch.manual_seed(seed)
             for i in range(0, len(tweets), 16):
                 chunk = tweets[i:i + 16]
-                roll = sample_completions(model, tok, encode_prompts(tok, chunk, PromptConfig()), n=10,
+                roll = sample_completions(model, tok, encode_prompts(tok, tweet_prompts(chunk), PROMPT), n=10,
                                           max_new_tokens=32, temperature=0.9, top_p=0.95)
                 per_label.extend(reward_fn([t for t in chunk for _ in range(10)], roll.texts).tolist())
         scores[label] = np.array(per_label)
@@ -238,9 +251,8 @@ def trl_grpo(bf16: bool, steps: int = 3) -> dict:
 
     cfg, reward_fn, tweets = grpo_setup()
     tok = load_tokenizer(BASE)
-    prompt = PromptConfig()
-    data = datasets.Dataset.from_list([{"prompt": [{"role": "system", "content": prompt.system},
-                                                   {"role": "user", "content": prompt.instruction.format(tweet=t)}],
+    data = datasets.Dataset.from_list([{"prompt": [{"role": "system", "content": PROMPT.system},
+                                                   {"role": "user", "content": PROMPT.render(t)}],
                                         "tweet": t} for t in tweets[:4 * (steps + 2)]])
 
     def reward(prompts, completions, tweet, **_):

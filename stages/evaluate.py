@@ -1,28 +1,30 @@
 """Score every model's test generations for one seed: pass@k, max@k and mean score per judge, diversity.
 
-    dvc repro evaluate@42     # or: tools/python stages/evaluate.py --seed 42
+    dvc repro evaluate@42     # dvc.yaml gives every path; see its cmd for a hand run
 """
 import argparse
-from pathlib import Path
 
-from polyreply.config import load_params
-from polyreply.evaluation import (EXPLORATORY, LLM_JUDGE_THRESHOLD, MODELS, generations_path, judges_for,
-                                  judgments_path, llm_judge_scores, reference_thresholds, reward_vs_oracle,
-                                  score_model, summarise)
-from polyreply.progress import Progress
 from polyreply.io import read_jsonl, write_json, write_jsonl
-from polyreply.rewards import EngagementRewardModel
+from polyreply.progress import Progress
+from polyreply.tweets.arms import MODELS, seeds_of
+from polyreply.tweets.config import load_params
+from polyreply.tweets.generation import generations_file
+from polyreply.tweets.reward_model import EngagementRewardModel
+from polyreply.tweets.scoring import (LLM_JUDGE_THRESHOLD, judges_for, llm_judge_scores, reference_thresholds,
+                                      reward_vs_oracle, score_model, summarise)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, required=True)
+    for path in ("--reward-model", "--generations", "--base-generations", "--judgments", "--out", "--metrics"):
+        ap.add_argument(path, required=True)
     args = ap.parse_args()
     params = load_params()
-    reward_model = EngagementRewardModel.load("models/reward_model")
+    reward_model = EngagementRewardModel.load(args.reward_model)
     # the exploratory arm exists only for params `exploratory_seeds`; every other model must be there
-    models = [m for m in MODELS if m not in EXPLORATORY or args.seed in params.exploratory_seeds]
-    gens = {m: read_jsonl(generations_path(m, args.seed)) for m in models}
+    models = [m for m in MODELS if args.seed in seeds_of(m, params)]
+    gens = {m: read_jsonl(generations_file(m, args.generations, args.base_generations)) for m in models}
     llm_on = params.eval.judge.backend != "none"
     judges = judges_for(params.data.oracle, llm_judge=llm_on)
     thresholds = reference_thresholds(gens["base"], reward_model, params.heuristic,
@@ -30,22 +32,21 @@ def main() -> None:
     judgments = []
     if llm_on:   # the pairwise LLM judge (stage judge): pass = a win against eval.judge.baseline
         thresholds["llm_judge"] = LLM_JUDGE_THRESHOLD
-        judgments = read_jsonl(judgments_path(args.seed))
+        judgments = read_jsonl(args.judgments)
     per_prompt, summary, vs_oracle = [], {}, {}
     progress = Progress(f"evaluate seed{args.seed}", len(models), unit="model", every=1)
     for m in models:
         llm_scores = (llm_judge_scores(judgments, m, params.eval.judge.baseline, gens[m], params.eval.n_samples,
-                                       max(params.eval.k), judgments_path(args.seed)) if llm_on else None)
+                                       max(params.eval.k), args.judgments) if llm_on else None)
         rows = score_model(gens[m], reward_model, params.heuristic, thresholds, params.eval, judges, llm_scores)
         per_prompt.extend({"model": m, "seed": args.seed, **r} for r in rows)
         summary[m] = summarise(rows)
         if "oracle" in judges:
             vs_oracle[m] = reward_vs_oracle(gens[m], reward_model)
         progress.update(model=m, prompts=len(rows))
-    write_jsonl(Path("data/eval") / f"seed{args.seed}" / "per_prompt.jsonl", per_prompt)
-    write_json(Path("metrics/eval") / f"seed{args.seed}.json",
-               {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary, "judges": list(judges),
-                "learned_reward_vs_oracle_on_model_replies": vs_oracle})
+    write_jsonl(args.out, per_prompt)
+    write_json(args.metrics, {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary,
+                              "judges": list(judges), "learned_reward_vs_oracle_on_model_replies": vs_oracle})
     kmax = max(params.eval.k)
     j = params.eval.primary_judge
     for m in models:

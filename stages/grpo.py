@@ -1,50 +1,50 @@
 """GRPO from a phase-1 warm-start on phase-2 tweets; the warm-start is the KL reference.
 
-    dvc repro grpo_polychromic@42    # or: tools/python stages/grpo.py --variant polychromic --seed 42
+    dvc repro grpo_polychromic@42    # dvc.yaml gives every path; see its cmd for a hand run
     dvc repro grpo_setrl@42          # the fifth arm: polychromic warm-start, set-RL advantages
     torchrun --nproc_per_node 2 stages/grpo.py ...   # data parallel (params distributed.processes)
 
-Variants: baseline and polychromic (group advantages, from the baseline / polychromic warm-start);
-setrl (the polychromic marginal set advantage of Hamid et al. 2025, from the polychromic warm-start).
+Variants: baseline and polychromic (group advantages); setrl (the polychromic marginal set advantage
+of Hamid et al. 2025). --warmstart is the policy's start and the KL reference.
 """
 import argparse
-from dataclasses import asdict
-from pathlib import Path
-
 import numpy as np
 
-from polyreply.config import load_params
-from polyreply.distributed import init_distributed
-from polyreply.grpo import train_grpo
-from polyreply.io import atomic_dir, read_jsonl, write_json
-from polyreply.modeling import load_policy, load_tokenizer
-from polyreply.oracle import true_engagement
-from polyreply.rewards import EngagementRewardModel, make_reward_fn
-from polyreply.training import open_live, save_adapter, seed_everything
+from polyreply.core.distributed import init_distributed
+from polyreply.core.grpo import train_grpo
+from polyreply.core.modeling import load_policy, load_tokenizer
+from polyreply.core.training import finish_run, grpo_history, open_live, seed_everything
+from polyreply.io import read_jsonl
+from polyreply.tweets.config import load_params
+from polyreply.tweets.oracle import true_engagement
+from polyreply.tweets.reward_model import EngagementRewardModel
+from polyreply.tweets.rewards import make_reward_fn, task_reward
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl"], required=True)
     ap.add_argument("--seed", type=int, required=True)
+    for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--out", "--logs", "--timing"):
+        ap.add_argument(path, required=True)
     args = ap.parse_args()
     params = load_params()
     cfg = params.grpo
-    warm_variant = "polychromic" if args.variant == "setrl" else args.variant
-    warm = Path("models") / f"warmstart_{warm_variant}" / f"seed{args.seed}"
     dist = init_distributed()   # one process unless launched by torchrun / accelerate (tools/launch)
     seed_everything(args.seed)
-    tok = load_tokenizer("models/base")
-    policy = load_policy("models/base", warm, trainable=True)
-    reference = load_policy("models/base", warm, merge=True)
-    reward_model = EngagementRewardModel.load("models/reward_model") if cfg.reward != "heuristic" else None
-    reward_fn = make_reward_fn(cfg, params.heuristic, reward_model)
+    tok = load_tokenizer(args.base)
+    policy = load_policy(args.base, args.warmstart, trainable=True)
+    reference = load_policy(args.base, args.warmstart, merge=True)
+    reward_model = EngagementRewardModel.load(args.reward_model) if cfg.reward != "heuristic" else None
+    reward_fn = task_reward(make_reward_fn(cfg, params.heuristic, reward_model))
     name = f"grpo_{args.variant}"
-    live = open_live(Path("logs") / name / f"seed{args.seed}") if dist.is_main else None
+    live = open_live(args.logs) if dist.is_main else None
     monitor = None
     if cfg.log_oracle:  # demo data only: log the oracle's view of the rollouts beside the training reward
-        monitor = lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)])  # noqa: E731
-    history = train_grpo(policy, reference, tok, read_jsonl("data/split/phase2.jsonl"), cfg, params.prompt,
+        monitor = task_reward(lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)]))
+    tweets = sorted({r["tweet"] for r in read_jsonl(args.prompts)})   # the prompt pool: distinct tweets
+    rows = [{"prompt": params.prompt.render(t), "tweet": t} for t in tweets]
+    history = train_grpo(policy, reference, tok, rows, cfg, params.prompt,
                          reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor,
                          poly=params.polychromic, set_rl=args.variant == "setrl", dist=dist)
     if not dist.is_main:   # rank 0 writes every output
@@ -61,17 +61,11 @@ def main() -> None:
     if cfg.log_oracle:
         summary["oracle_first_quarter"] = float(np.mean([h.oracle for h in first]))
         summary["oracle_last_quarter"] = float(np.mean([h.oracle for h in last]))
-    for k, v in summary.items():
-        live.summary[k] = v
-    live.make_summary()
-    live.end()
     seconds = float(sum(h.step_seconds for h in history))
-    write_json(Path("metrics/timing") / f"{name}_seed{args.seed}.json", {
+    finish_run(policy, args.out, live, summary, args.timing, {
         "seconds": seconds, "steps": len(history),
-        "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)) / seconds})
-    with atomic_dir(Path("models") / name / f"seed{args.seed}") as out:
-        save_adapter(policy, out, {"grpo_history.json": [{k: v for k, v in asdict(h).items() if k != "step_seconds"}
-                                                         for h in history]})
+        "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)) / seconds},
+        {"grpo_history.json": grpo_history(history)})
     print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
           f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
     dist.finish()

@@ -1,33 +1,30 @@
 """Pairwise LLM judge for one seed: each model's sample j of each test tweet against the baseline's sample j.
 
-    dvc repro judge@42        # or: tools/python stages/judge.py --seed 42
+    dvc repro judge@42        # dvc.yaml gives every path; see its cmd for a hand run
 
 Both orders, blind (polyreply/llm_judge.py); a win needs both orders to prefer the model's reply. Off by
 default (eval.judge.backend: none): then the stage only writes an empty judgments file and
-{"enabled": false} metrics. Answers are cached in data/judge/seed<N>/cache.jsonl (a persistent DVC
-output), so a rerun with the same requests makes no calls.
+{"enabled": false} metrics. Answers are cached in --cache (a persistent DVC output), so a rerun with the
+same requests makes no calls.
 """
 import argparse
 from pathlib import Path
 
-from polyreply.config import load_params
-from polyreply.evaluation import EXPLORATORY, MODELS, generations_path
 from polyreply.io import read_jsonl, write_json, write_jsonl
-from polyreply.llm_judge import (JudgeError, JudgmentCache, judge_pairs, make_backend, pair_generations,
-                                 too_unparseable, win_tie_loss)
 from polyreply.progress import Progress
+from polyreply.tweets.arms import MODELS, seeds_of
+from polyreply.tweets.config import load_params
+from polyreply.tweets.generation import generations_file
+from polyreply.tweets.llm_judge import (JudgeError, JudgmentCache, judge_pairs, make_backend, pair_generations,
+                                        too_unparseable, win_tie_loss)
 
 
-def paths(seed: int) -> dict[str, Path]:
-    folder = Path("data/judge") / f"seed{seed}"
-    return {"judgments": folder / "judgments.jsonl", "cache": folder / "cache.jsonl",
-            "metrics": Path("metrics/judge") / f"seed{seed}.json"}
+def run(seed: int, params, generations: Path, base_generations: Path, out: dict[str, Path]) -> dict:
+    """Judge every model of ``seed`` against eval.judge.baseline; write judgments, metrics; return the metrics.
 
-
-def run(seed: int, params) -> dict:
-    """Judge every model of ``seed`` against eval.judge.baseline; write judgments, metrics; return the metrics."""
+    ``generations``: the seed's folder of replies; ``out``: paths of "judgments", "cache" and "metrics"."""
     cfg, n = params.eval.judge, params.eval.n_samples
-    out = paths(seed)
+    out = {k: Path(v) for k, v in out.items()}
     out["cache"].parent.mkdir(parents=True, exist_ok=True)
     out["cache"].touch()   # a persistent output: kept (never emptied) so reruns and a later backend reuse it
     if cfg.backend == "none":
@@ -40,12 +37,13 @@ def run(seed: int, params) -> dict:
     backend = make_backend(cfg)
     cache = JudgmentCache(out["cache"])
     before = len(cache.entries)
-    models = [m for m in MODELS if m != cfg.baseline and (m not in EXPLORATORY or seed in params.exploratory_seeds)]
-    baseline = read_jsonl(generations_path(cfg.baseline, seed))
+    models = [m for m in MODELS if m != cfg.baseline and seed in seeds_of(m, params)]
+    replies = lambda m: read_jsonl(generations_file(m, generations, base_generations))  # noqa: E731
+    baseline = replies(cfg.baseline)
     progress = Progress(f"judge seed{seed}", len(models) * len(baseline), unit="prompt")
     rows, rates, requests = [], {}, 0
     for m in models:
-        pairs = pair_generations(m, read_jsonl(generations_path(m, seed)), baseline, n)
+        pairs = pair_generations(m, replies(m), baseline, n)
         outcomes = []
         for i in range(0, len(pairs), n):   # one prompt at a time, for progress lines
             chunk = pairs[i:i + n]
@@ -78,8 +76,11 @@ def run(seed: int, params) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, required=True)
+    for path in ("--generations", "--base-generations", "--judgments", "--cache", "--metrics"):
+        ap.add_argument(path, required=True)
     args = ap.parse_args()
-    run(args.seed, load_params())
+    run(args.seed, load_params(), Path(args.generations), Path(args.base_generations),
+        {"judgments": args.judgments, "cache": args.cache, "metrics": args.metrics})
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from polyreply.demo_data import write  # noqa: E402
+from polyreply.tweets.demo_data import write  # noqa: E402
 
 if __name__ == "__main__":
     n = write("data/demo/synthetic_tweet_replies.jsonl")

@@ -1,6 +1,6 @@
 """Aggregate all seeds, give the pre-registered verdicts (Q1-Q4), controls, plots and metrics/report.md.
 
-    dvc repro report          # or: tools/python stages/report.py
+    dvc repro report          # dvc.yaml gives every path; see its cmd for a hand run
 """
 import matplotlib
 
@@ -11,31 +11,27 @@ from pathlib import Path  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from polyreply.config import load_params  # noqa: E402
-from polyreply.evaluation import JUDGES, MODELS, generations_path  # noqa: E402
-from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
-from polyreply.llm_judge import pooled_summary  # noqa: E402
-from polyreply.report import analyse, seed_aggregate  # noqa: E402
-from polyreply.report_markdown import markdown_report  # noqa: E402
+import argparse  # noqa: E402
 
-TRAINING_RUNS = ("sft_baseline", "sft_polychromic", "warmstart_baseline", "warmstart_polychromic",
-                 "grpo_baseline", "grpo_polychromic", "grpo_setrl")
-GRPO_RUNS = ("grpo_baseline", "grpo_polychromic", "grpo_setrl")
+from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
+from polyreply.tweets.analysis import analyse, seed_aggregate  # noqa: E402
+from polyreply.tweets.arms import GRPO_RUNS, JUDGES, MODELS, TRAINING_RUNS, seeds_of  # noqa: E402
+from polyreply.tweets.config import load_params  # noqa: E402
+from polyreply.tweets.generation import generations_file  # noqa: E402
+from polyreply.tweets.llm_judge import pooled_summary  # noqa: E402
+from polyreply.tweets.report import markdown_report  # noqa: E402
+
 KEEP = ("initial_eval_loss", "final_eval_loss", "heldout_diversity", "heldout_duplicates", "heldout_quality",
         "avg_reward_first_quarter", "avg_reward_last_quarter", "oracle_first_quarter", "oracle_last_quarter",
         "diversity_first_quarter", "diversity_last_quarter", "final_kl")
 
 
-def seeds_of(run: str, params) -> list[int]:
-    return list(params.exploratory_seeds) if run == "grpo_setrl" else list(params.seeds)
-
-
-def step_curve(run: str, seed: int, name: str) -> np.ndarray:
-    rows = Path("logs", run, f"seed{seed}", "plots/metrics/grpo", f"{name}.tsv").read_text().splitlines()[1:]
+def step_curve(logs: Path, run: str, seed: int, name: str) -> np.ndarray:
+    rows = Path(logs, run, f"seed{seed}", "plots/metrics/grpo", f"{name}.tsv").read_text().splitlines()[1:]
     return np.array([float(r.split("\t")[1]) for r in rows])
 
 
-def reward_vs_oracle_plot(params) -> dict:
+def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
     """Training reward and oracle score of the rollouts over GRPO steps (mean over seeds)."""
     curves, summary = {}, {}
     for run in GRPO_RUNS:
@@ -43,14 +39,14 @@ def reward_vs_oracle_plot(params) -> dict:
             if name == "oracle" and not params.grpo.log_oracle:  # real data: the declared column stays empty
                 curves[(run, name)] = np.full_like(curves[(run, "avg_reward")], np.nan)
                 continue
-            curves[(run, name)] = np.mean([step_curve(run, s, name) for s in seeds_of(run, params)], axis=0)
+            curves[(run, name)] = np.mean([step_curve(logs, run, s, name) for s in seeds_of(run, params)], axis=0)
         q = max(1, len(curves[(run, "avg_reward")]) // 4)
         summary[run] = {"reward_first": float(curves[(run, "avg_reward")][:q].mean()),
                         "reward_last": float(curves[(run, "avg_reward")][-q:].mean()),
                         "oracle_first": float(curves[(run, "oracle")][:q].mean()) if params.grpo.log_oracle else None,
                         "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if params.grpo.log_oracle else None}
     steps = len(next(iter(curves.values())))
-    with open("plots/reward_vs_oracle.csv", "w", newline="") as fh:
+    with open(plots / "reward_vs_oracle.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
         for i in range(steps):
@@ -64,47 +60,56 @@ def reward_vs_oracle_plot(params) -> dict:
     axes[1].set(title="oracle score (true engagement)", xlabel="GRPO step")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig("plots/reward_vs_oracle.png", dpi=110)
+    fig.savefig(plots / "reward_vs_oracle.png", dpi=110)
     return summary
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--eval", "--eval-metrics", "--judge", "--judge-metrics", "--generations", "--logs",
+                 "--reward-model-metrics", "--split-metrics", "--probes", "--report", "--summary", "--comparisons",
+                 "--plots"):
+        ap.add_argument(path, required=True, type=Path)
+    args = ap.parse_args()
     params = load_params()
     cfg, seeds = params.eval, list(params.seeds)
     rows, summaries = [], {}
     for s in seeds:
-        rows += read_jsonl(Path("data/eval") / f"seed{s}" / "per_prompt.jsonl")
-        summaries[s] = read_json(Path("metrics/eval") / f"seed{s}.json")
+        rows += read_jsonl(args.eval / f"seed{s}" / "per_prompt.jsonl")
+        summaries[s] = read_json(args.eval_metrics / f"seed{s}.json")
     analysis = analyse(rows, cfg)
     # stage judge (pairwise LLM judge): pooled over seeds, CIs clustered by prompt; {"enabled": false} when off
-    llm = pooled_summary({s: read_json(Path("metrics/judge") / f"seed{s}.json") for s in seeds},
-                         {s: read_jsonl(Path("data/judge") / f"seed{s}" / "judgments.jsonl") for s in seeds},
+    llm = pooled_summary({s: read_json(args.judge_metrics / f"seed{s}.json") for s in seeds},
+                         {s: read_jsonl(args.judge / f"seed{s}" / "judgments.jsonl") for s in seeds},
                          samples=cfg.bootstrap_samples, alpha=cfg.alpha)
     pj, kmax = cfg.primary_judge, max(cfg.k)
     judges = [j for j in JUDGES if f"pass@{min(cfg.k)}/{j}" in rows[0]]
     metric_names = [k for k in rows[0] if k not in ("model", "seed", "tweet_id")]
     aggregate = seed_aggregate(summaries, metric_names, cfg.alpha)
 
-    Path("plots").mkdir(exist_ok=True)
-    training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params)}
+    plots = args.plots
+    plots.mkdir(exist_ok=True)
+    training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params, args.logs, plots)}
     for run in TRAINING_RUNS:
         for s in seeds_of(run, params):
-            summ = read_json(Path("logs") / run / f"seed{s}" / "metrics.json")
+            summ = read_json(args.logs / run / f"seed{s}" / "metrics.json")
             training["runs"][f"{run} seed {s}"] = {k: summ[k] for k in KEEP if k in summ}
 
-    gens = {m: read_jsonl(generations_path(m, seeds[0])) for m in aggregate if generations_path(m, seeds[0]).exists()}
+    files = {m: generations_file(m, args.generations / f"seed{seeds[0]}", args.generations / "base.jsonl")
+             for m in aggregate}
+    gens = {m: read_jsonl(f) for m, f in files.items() if f.exists()}
     samples = [{"tweet": gens["base"][i]["tweet"], "reference": gens["base"][i]["references"][0],
                 "models": {m: {"greedy": g[i]["greedy"], "sample": g[i]["samples"][0]} for m, g in gens.items()}}
                for i in range(min(cfg.samples_in_report, len(gens["base"])))]
 
-    Path("metrics").mkdir(exist_ok=True)
-    Path("metrics/report.md").write_text(markdown_report(
+    args.report.parent.mkdir(exist_ok=True)
+    args.report.write_text(markdown_report(
         analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
-        read_json("metrics/reward_model.json"), read_json("metrics/split.json"), read_json("metrics/reward_probes.json"),
+        read_json(args.reward_model_metrics), read_json(args.split_metrics), read_json(args.probes),
         {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
         params.exploratory_seeds, llm), encoding="utf-8")
     keep = ("mean_diff", "ci_low", "ci_high", "p", "mde")
-    write_json("metrics/summary.json", {
+    write_json(args.summary, {
         "primary_judge": pj, "seeds": seeds, "prompts": analysis["prompts"],
         "answers": {q: {k: v for k, v in a.items() if k != "question"} for q, a in analysis["answers"].items()},
         "models": {m: {k: aggregate[m][k]["mean"] for k in
@@ -120,17 +125,17 @@ def main() -> None:
         "reward_vs_oracle": training["grpo_curves"],
         "llm_judge": llm,
     })
-    write_json("metrics/comparisons.json", {"preregistered": {q: {k: v for k, v in t.items() if k != "parts"}
+    write_json(args.comparisons, {"preregistered": {q: {k: v for k, v in t.items() if k != "parts"}
                                                               for q, t in analysis["primary_tests"].items()},
                                             "q4_parts": analysis["primary_tests"]["Q4"]["parts"],
                                             "exploratory": analysis["exploratory"]})
 
     # DVC plot data (wide CSV: one line per model) and PNGs for people.
     for j in set(JUDGES) - set(judges):  # a declared plot output: header only when the judge is off (no oracle)
-        Path(f"plots/pass_at_k_{j}.csv").write_text("k," + ",".join(MODELS) + "\n")
+        (plots / f"pass_at_k_{j}.csv").write_text("k," + ",".join(MODELS) + "\n")
     fig, axes = plt.subplots(1, len(judges), figsize=(5 * len(judges), 3.8), sharey=True)
     for ax, j in zip(axes, judges):
-        with open(f"plots/pass_at_k_{j}.csv", "w", newline="") as fh:
+        with open(plots / f"pass_at_k_{j}.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["k", *MODELS])
             for k in cfg.k:
@@ -141,9 +146,9 @@ def main() -> None:
         ax.set(title=f"judge: {j}", xlabel="k", ylabel=f"Pass@k (threshold: {cfg.pass_quantile:.0%} of humans)")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig("plots/pass_at_k.png", dpi=110)
+    fig.savefig(plots / "pass_at_k.png", dpi=110)
 
-    with open("plots/diversity_quality.csv", "w", newline="") as fh:
+    with open(plots / "diversity_quality.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["model", "semantic_diversity", "primary_judge_mean_score", "primary_judge_max_at_k"])
         for m in aggregate:
@@ -157,7 +162,7 @@ def main() -> None:
     ax.set(xlabel="semantic diversity (mean pairwise cosine distance)", ylabel=f"mean score, primary judge ({pj})",
            title="Diversity vs quality")
     fig.tight_layout()
-    fig.savefig("plots/diversity_quality.png", dpi=110)
+    fig.savefig(plots / "diversity_quality.png", dpi=110)
     for q, a in analysis["answers"].items():
         print(q, a["verdict"], f"{a['mean_diff']:+.3f} [{a['ci_low']:+.3f}, {a['ci_high']:+.3f}] p_holm={a['p_holm']:.3g}")
 

@@ -8,23 +8,28 @@ plots/reward_calibration.png.
 import matplotlib
 
 matplotlib.use("Agg")
+import argparse  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from polyreply.config import load_params  # noqa: E402
 from polyreply.io import atomic_dir, read_jsonl, write_json  # noqa: E402
-from polyreply.oracle import true_engagement  # noqa: E402
-from polyreply.rewards import relative_engagement, train_reward_model  # noqa: E402
-from polyreply.training import Timer  # noqa: E402
+from polyreply.tweets.config import load_params  # noqa: E402
+from polyreply.tweets.oracle import true_engagement  # noqa: E402
+from polyreply.tweets.reward_model import relative_engagement, train_reward_model  # noqa: E402
+from polyreply.core.training import Timer  # noqa: E402
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--train", "--test", "--out", "--metrics", "--timing", "--plot"):
+        ap.add_argument(path, required=True)
+    args = ap.parse_args()
     params = load_params()
     cfg = params.reward_model
-    train, test = read_jsonl("data/split/train.jsonl"), read_jsonl("data/split/test.jsonl")
+    train, test = read_jsonl(args.train), read_jsonl(args.test)
     with Timer() as t:
         model, history = train_reward_model(train, cfg)
     pred = model.score([r["tweet"] for r in test], [r["reply"] for r in test])
@@ -42,10 +47,10 @@ def main() -> None:
         oracle = np.array([true_engagement(r["tweet"], r["reply"]) for r in test])
         metrics["oracle_pearson"] = float(stats.pearsonr(pred, oracle).statistic)
         metrics["oracle_spearman"] = float(stats.spearmanr(pred, oracle).statistic)
-    with atomic_dir(Path("models/reward_model")) as out:
+    with atomic_dir(Path(args.out)) as out:
         model.save(out, cfg)
-    write_json("metrics/reward_model.json", metrics)
-    write_json("metrics/timing/reward_model.json", {"seconds": t.seconds, "epochs": len(history)})
+    write_json(args.metrics, metrics)
+    write_json(args.timing, {"seconds": t.seconds, "epochs": len(history)})
 
     Path("plots").mkdir(exist_ok=True)
     order = np.argsort(pred)
@@ -60,7 +65,7 @@ def main() -> None:
     axes[1].set(xlabel="mean predicted (decile)", ylabel="mean actual", title="Calibration")
     axes[1].legend()
     fig.tight_layout()
-    fig.savefig("plots/reward_calibration.png", dpi=110)
+    fig.savefig(args.plot, dpi=110)
     print(f"reward_model: test Pearson {metrics['test_pearson']:.3f}, Spearman {metrics['test_spearman']:.3f}; "
           f"vs oracle Pearson {metrics.get('oracle_pearson', float('nan')):.3f}, "
           f"Spearman {metrics.get('oracle_spearman', float('nan')):.3f}")

@@ -1,32 +1,37 @@
 """Split validated pairs by tweet text and id into test | val | phase1 | phase2 (train = phase1 + phase2).
 
-    dvc repro split           # or: tools/python stages/split.py
+    dvc repro split           # dvc.yaml gives every path; see its cmd for a hand run
 """
 import matplotlib
 
 matplotlib.use("Agg")
+import argparse  # noqa: E402
 import math  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from polyreply.config import load_params  # noqa: E402
 from polyreply.io import read_jsonl, write_json, write_jsonl  # noqa: E402
-from polyreply.split import (SPLITS, assign_tweets, normalise_text, quartile_chi_square, split_rows,  # noqa: E402
+from polyreply.tweets.config import load_params  # noqa: E402
+from polyreply.tweets.split import (SPLITS, assign_tweets, normalise_text, quartile_chi_square, split_rows,  # noqa: E402
                              text_leaks)
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--pairs", "--out", "--metrics", "--plot"):
+        ap.add_argument(path, required=True)
+    args = ap.parse_args()
     params = load_params()
     cfg = params.split
-    rows = read_jsonl("data/validated/pairs.jsonl")
+    rows = read_jsonl(args.pairs)
     assignment, stratum = assign_tweets(rows, seed=cfg.seed, test_fraction=cfg.test_fraction,
                                         val_fraction=cfg.val_fraction, phase1_fraction=cfg.phase1_fraction,
                                         strata=cfg.strata)
     parts = split_rows(rows, assignment)
     for name in SPLITS:
-        write_jsonl(f"data/split/{name}.jsonl", parts[name])
-    write_jsonl("data/split/train.jsonl", parts["phase1"] + parts["phase2"])
+        write_jsonl(Path(args.out) / f"{name}.jsonl", parts[name])
+    write_jsonl(Path(args.out) / "train.jsonl", parts["phase1"] + parts["phase2"])
     leaks = text_leaks(parts)
     if leaks:  # cannot happen by construction; a guard against a future change of the rule
         raise AssertionError(f"split: tweet text {leaks[0][0]!r} is in both {leaks[0][1]} and {leaks[0][2]}")
@@ -42,7 +47,7 @@ def main() -> None:
                                    for s in SPLITS},
     }
     assert sum(stats["pairs"].values()) == len(rows), "a row was lost or duplicated by the split"
-    write_json("metrics/split.json", stats)
+    write_json(args.metrics, stats)
 
     Path("plots").mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -58,7 +63,7 @@ def main() -> None:
     axes[1].set(xlabel="engagement stratum (quartile)", ylabel="share of pairs",
                 title=f"Stratum shares (chi2 p={p:.3f})" if p is not None else "Stratum shares")
     fig.tight_layout()
-    fig.savefig("plots/split_distribution.png", dpi=110)
+    fig.savefig(args.plot, dpi=110)
     print("split:", stats["pairs"], "chi2 p =", p)
 
 

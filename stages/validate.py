@@ -2,16 +2,22 @@
 
     dvc repro validate        # or: tools/python stages/validate.py
 
-Writes data/validated/pairs.jsonl, data/validated/rejected.jsonl and metrics/validate.json.
+Writes --pairs (kept rows), --rejected (quarantined rows) and --metrics.
 validate.on_error=fail stops on the first bad row set with file:line:field messages;
 =quarantine keeps going and lists every rejected row with its reason.
 """
-from polyreply.config import load_params
+import argparse
+
 from polyreply.io import write_json, write_jsonl
-from polyreply.schema import format_rejections, validate_jsonl
+from polyreply.tweets.config import load_params
+from polyreply.tweets.schema import format_rejections, validate_jsonl
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--pairs", "--rejected", "--metrics"):
+        ap.add_argument(path, required=True)
+    args = ap.parse_args()
     params = load_params()
     cfg, path = params.validate, params.data.raw_path
     result = validate_jsonl(path, max_text_chars=cfg.max_text_chars, extra_fields=cfg.extra_fields)
@@ -19,9 +25,9 @@ def main() -> None:
         raise SystemExit(f"validate: {len(result.rejected)} of {result.rows_in} rows rejected "
                          f"(set validate.on_error=quarantine to keep the good rows):\n"
                          + format_rejections(path, result, cfg.max_errors_shown))
-    write_jsonl("data/validated/pairs.jsonl", result.rows)
-    write_jsonl("data/validated/rejected.jsonl", result.rejected)
-    write_json("metrics/validate.json", {"input": path, **result.summary()})
+    write_jsonl(args.pairs, result.rows)
+    write_jsonl(args.rejected, result.rejected)
+    write_json(args.metrics, {"input": path, **result.summary()})
     s = result.summary()
     print(f"validate: {s['rows_in']} rows in = {s['rows_out']} out + {s['rows_rejected']} rejected")
 

@@ -7,7 +7,14 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+# Shared helpers import by bare name (`from toy_models import ...`, `from fake_judge import ...`, `from ddp_worker
+# import ...`), here and in spawned worker processes (which inherit sys.path). Appended, so nothing installed is
+# shadowed; the test folders themselves are packages (tests.core.test_distributed, ...), so equal basenames do not clash.
+for helpers in (TESTS, TESTS / "core", TESTS / "tweets"):
+    if str(helpers) not in sys.path:
+        sys.path.append(str(helpers))
 
 
 def write_lines(path: Path, lines) -> Path:
@@ -29,8 +36,8 @@ def good_row(i: int, tweet_id: str | None = None, **overrides) -> dict:
 @pytest.fixture(scope="session")
 def tiny_lm():
     """A random 2-layer Llama with the real SmolLM2 tokenizer (built in code, no download)."""
-    from polyreply.config import BaseModelConfig
-    from polyreply.modeling import build_base_model
+    from polyreply.core.config import BaseModelConfig
+    from polyreply.core.modeling import build_base_model
     model, tok = build_base_model(BaseModelConfig(source="tiny", tiny_hidden_size=32, tiny_layers=2))
     return model, tok
 

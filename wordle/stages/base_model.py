@@ -1,24 +1,16 @@
-"""The Wordle pipeline's base model as a plain safetensors folder: models/base/ (in wordle/).
+"""The Wordle pipeline's base model as a plain safetensors folder (--out; wordle/dvc.yaml: models/base).
 
-    dvc repro wordle/dvc.yaml:base_model     # or, in wordle/: ../tools/python stages/base_model.py
+    dvc repro wordle/dvc.yaml:base_model
 """
+import argparse
 import os
-from pathlib import Path
 
-os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")  # transformers' GGUF reader draws a bare tqdm bar per tensor batch
 
-from polyreply.io import atomic_dir
-from polyreply.modeling import build_base_model, save_base_model
-from polyreply.wordle_config import load_wordle_params
-
-
-def main() -> None:
-    cfg = load_wordle_params().base_model
-    model, tok = build_base_model(cfg)
-    with atomic_dir(Path("models/base")) as out:
-        save_base_model(model, tok, out, cfg)
-    print(f"wordle base_model: {cfg.source}:{cfg.name_or_path} -> models/base")
-
+from polyreply.core.modeling import materialise_base  # noqa: E402
+from polyreply.wordle.config import load_wordle_params  # noqa: E402
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    print("wordle base_model: " + materialise_base(load_wordle_params().base_model, ap.parse_args().out))

@@ -1,19 +1,21 @@
 """Word lists, secret split, solver-played SFT games and GRPO game states.
 
-    dvc repro wordle/dvc.yaml:data      # or, in wordle/: ../tools/python stages/make_data.py
+    dvc repro wordle/dvc.yaml:data      # wordle/dvc.yaml gives every path
 
-Outputs (in wordle/): data/words.json (answers, allowed guesses, train/val/test secrets),
-data/sft_train.jsonl and data/sft_val.jsonl (one row per solver turn: state, <think> + <guess>),
-data/grpo_states.jsonl (distinct states reached by random consistent play, with their secrets).
+Outputs: --words (answers, allowed guesses, train/val/test secrets), --sft-train and --sft-val (one row per
+solver turn: prompt = the state, completion = <think> + <guess>), --grpo-states (distinct states reached by
+random consistent play, with their secrets).
 Training files only ever contain train (or val) secrets and candidates: test secrets appear nowhere.
 """
+import argparse
+
 import numpy as np
 
 from polyreply.io import write_json, write_jsonl
-from polyreply.wordle_config import load_wordle_params
-from polyreply.wordle_play import Attempt, RewardConfig, Solver, format_completion, play_games, random_consistent_guess, \
+from polyreply.wordle.config import load_wordle_params
+from polyreply.wordle.play import Attempt, RewardConfig, Solver, format_completion, play_games, random_consistent_guess, \
     render_state
-from polyreply.wordle_words import split_secrets, word_lists
+from polyreply.wordle.words import split_secrets, word_lists
 
 
 def solver_rows(secrets: list[str], candidates: list[str], allowed: set[str]) -> list[dict]:
@@ -24,8 +26,8 @@ def solver_rows(secrets: list[str], candidates: list[str], allowed: set[str]) ->
     for game in games:
         attempts_so_far = []
         for turn, t in enumerate(game["history"], 1):
-            rows.append({"tweet": render_state(attempts_so_far), "reply": t["completion"], "secret": game["secret"],
-                         "turn": turn})
+            rows.append({"prompt": render_state(attempts_so_far), "completion": t["completion"],
+                         "secret": game["secret"], "turn": turn})
             attempts_so_far = attempts_so_far + [_attempt(t)]
     return rows
 
@@ -51,24 +53,28 @@ def grpo_states(secrets: list[str], candidates: list[str], allowed: set[str], n_
             history.append([t["guess"], t["marks"]])
     keys = sorted(states)
     picked = sorted(rng.permutation(len(keys))[:n_states])
-    return [{"tweet": keys[i], **states[keys[i]]} for i in picked]
+    return [{"prompt": keys[i], **states[keys[i]]} for i in picked]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--words", "--sft-train", "--sft-val", "--grpo-states"):
+        ap.add_argument(path, required=True)
+    args = ap.parse_args()
     params = load_wordle_params()
     w, d = params.words, params.data
     answers, allowed = word_lists(w.answers, w.allowed_top_n)
     split = split_secrets(answers, w.test_secrets, w.val_secrets, w.split_seed)
-    write_json("data/words.json", {"answers": answers, "allowed": allowed, "secrets": split})
+    write_json(args.words, {"answers": answers, "allowed": allowed, "secrets": split})
     train = split["train"]
     allowed_set = set(allowed)
     sft_secrets = [train[i] for i in sorted(np.random.default_rng(d.seed).permutation(len(train))[:d.sft_secrets])]
     sft = solver_rows(sft_secrets, train, allowed_set)
     val = solver_rows(split["val"], sorted(train + split["val"]), allowed_set)
     states = grpo_states(train, train, allowed_set, d.grpo_states, d.grpo_max_history, d.seed)
-    write_jsonl("data/sft_train.jsonl", sft)
-    write_jsonl("data/sft_val.jsonl", val)
-    write_jsonl("data/grpo_states.jsonl", states)
+    write_jsonl(args.sft_train, sft)
+    write_jsonl(args.sft_val, val)
+    write_jsonl(args.grpo_states, states)
     print(f"wordle data: {len(answers)} answers ({len(train)} train, {len(split['val'])} val, "
           f"{len(split['test'])} test secrets), {len(allowed)} allowed guesses; {len(sft)} SFT rows from "
           f"{len(sft_secrets)} solver games, {len(val)} val rows, {len(states)} GRPO states")

@@ -2,6 +2,7 @@
 
     dvc repro wordle/dvc.yaml:report     # or, in wordle/: ../tools/python stages/report.py
 """
+import argparse
 import csv
 import json
 from pathlib import Path
@@ -9,24 +10,26 @@ from pathlib import Path
 import numpy as np
 
 from polyreply.io import read_json, read_jsonl, write_json
-from polyreply.wordle_config import load_wordle_params
-from polyreply.wordle_report import ARMS, REFERENCES, arm_table, claim_verdicts, exploratory, render_markdown
+from polyreply.wordle.config import load_wordle_params
+from polyreply.wordle.analysis import ARMS, REFERENCES, arm_table, claim_verdicts, exploratory
+from polyreply.wordle.report import render_markdown
 
 
-def load_games(seeds) -> dict:
+def load_games(folder: Path, seeds) -> dict:
+    """<folder>/<arm>.jsonl for the untrained players, <folder>/<arm>/seed<s>.jsonl for the trained arms."""
     games = {}
     for arm in ARMS + REFERENCES:
         if arm in ("base",) + REFERENCES:
-            games[arm] = [read_jsonl(f"games/{arm}.jsonl")]
+            games[arm] = [read_jsonl(folder / f"{arm}.jsonl")]
         else:
-            games[arm] = [read_jsonl(f"games/{arm}/seed{s}.jsonl") for s in seeds]
+            games[arm] = [read_jsonl(folder / arm / f"seed{s}.jsonl") for s in seeds]
     return games
 
 
-def grpo_curves(seeds) -> tuple[dict, list[dict]]:
+def grpo_curves(models: Path, seeds) -> tuple[dict, list[dict]]:
     summary, rows = {}, []
     for name in ("grpo_from_sft", "grpo_from_base"):
-        histories = [json.loads(Path(f"models/{name}/seed{s}/grpo_history.json").read_text()) for s in seeds]
+        histories = [json.loads((models / name / f"seed{s}" / "grpo_history.json").read_text()) for s in seeds]
         rewards = np.array([[h["avg_reward"] for h in hist] for hist in histories])
         zero = np.array([[h["zero_std_fraction"] for h in hist] for hist in histories])
         quarter = max(1, rewards.shape[1] // 4)
@@ -40,27 +43,31 @@ def grpo_curves(seeds) -> tuple[dict, list[dict]]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    for path in ("--games", "--models", "--words", "--metrics", "--report", "--plots"):
+        ap.add_argument(path, required=True, type=Path)
+    args = ap.parse_args()
     params = load_wordle_params()
     seeds, ev = list(params.seeds), params.eval
-    games = load_games(seeds)
+    games = load_games(args.games, seeds)
     opts = {"alpha": ev.alpha, "samples": ev.bootstrap_samples, "permutations": ev.permutations}
     table = arm_table(games)
     claims = claim_verdicts(games, **opts)
     explore = exploratory(games, **opts)
-    training, curve = grpo_curves(seeds)
-    write_json("metrics/wordle.json", {"arms": table, "claim": claims, "exploratory": explore, "grpo": training})
-    Path("metrics/report.md").write_text(render_markdown(table, claims, explore, games, training,
+    training, curve = grpo_curves(args.models, seeds)
+    write_json(args.metrics, {"arms": table, "claim": claims, "exploratory": explore, "grpo": training})
+    args.report.write_text(render_markdown(table, claims, explore, games, training,
                                                          ev.transcripts_in_report, seeds,
-                                                         read_json("data/words.json")))
-    Path("plots").mkdir(exist_ok=True)
-    with open("plots/arms.csv", "w", newline="") as fh:
+                                                         read_json(args.words)))
+    args.plots.mkdir(exist_ok=True)
+    with open(args.plots / "arms.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["arm", "win_rate", "valid_word_rate", "format_rate", "consistent_rate"])
         for arm in ARMS + REFERENCES:
             r = table[arm]
             w.writerow([arm] + ["" if r[k] is None else f"{r[k]:.4f}"
                                 for k in ("win_rate", "valid_word_rate", "format_rate", "consistent_rate")])
-    with open("plots/grpo_reward.csv", "w", newline="") as fh:
+    with open(args.plots / "grpo_reward.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=["step", "grpo_from_sft", "grpo_from_base"])
         w.writeheader()
         w.writerows(curve)

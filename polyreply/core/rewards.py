@@ -1,0 +1,33 @@
+"""The core's reward contract, TRL's: ``reward_fn(prompts, completions, **columns) -> one score each``.
+
+A task's rows carry a ``prompt`` column (the user message) and any others it needs (a tweet's text, a game's
+history); every other column reaches the reward as a keyword argument, one value per completion, so no
+reward looks anything up by prompt text. A reward takes ``**_`` for the columns it does not read.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+RewardFn = Callable[..., np.ndarray]
+
+
+def completion_columns(rows: list[dict], n: int) -> dict[str, list]:
+    """Each row's columns but ``prompt``, repeated for its ``n`` completions (rows x n, row-major)."""
+    keys = [k for k in rows[0] if k != "prompt"] if rows else []
+    return {k: [r[k] for r in rows for _ in range(n)] for k in keys}
+
+
+def score_completions(reward_fn: RewardFn, rows: list[dict], completions: list[str], n: int) -> np.ndarray:
+    """``reward_fn`` over the n completions of each row, as float64 (rows x n, row-major)."""
+    prompts = [r["prompt"] for r in rows for _ in range(n)]
+    return np.asarray(reward_fn(prompts, completions, **completion_columns(rows, n)), dtype=np.float64)
+
+
+def distinct_prompts(rows: list[dict]) -> list[dict]:
+    """One row per distinct prompt (the first), sorted by prompt: GRPO's fixed prompt pool."""
+    first: dict[str, dict] = {}
+    for r in rows:
+        first.setdefault(r["prompt"], r)
+    return [first[p] for p in sorted(first)]

@@ -1,0 +1,191 @@
+"""Verdicts: one pre-registered test per question over seeds x prompts, controls, exploratory comparisons.
+
+Pre-registration (fixed here and in params before any run; changing it is a new analysis):
+- Q1 (diversity helps Pass@k): sft_polychromic vs sft_baseline on max@k_max, the expected best of k
+  replies under the primary judge: what Pass@k measures, on the judge's scale so it cannot saturate.
+- Q2 (GRPO beats SFT): grpo_baseline vs sft_baseline on the expected score (mean_score).
+- Q3 (they combine): grpo_polychromic vs grpo_baseline on the expected score.
+- Q4 (which is best): the ranking in params eval.q4_ranking; its first arm vs each other arm on the
+  expected score, combined as an intersection-union test (p = the largest of the three p-values: the
+  claim "best" needs every comparison).
+Holm runs over these four p-values only; every other comparison is exploratory and says so.
+A verdict needs both the Holm-adjusted sign-flip p < alpha (prompts) and a CI with seeds and prompts as
+random effects (polyreply/stats.py) on the same side of zero, so one lucky seed cannot carry it. The
+primary CIs and MDEs are at alpha/4 (Bonferroni over the four, i.e. simultaneous 98.75% intervals), the
+same family the Holm p belongs to. With one training seed no verdict says "yes": training noise is unmeasured.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from .arms import ARMS, CONTROLS, EXPLORATORY, MODELS
+from ..stats import compare, holm, mean_ci_across_seeds
+
+QUESTIONS = {
+    "Q1": "Does diversity-aware (polychromic) SFT improve best-of-k over baseline SFT?",
+    "Q2": "Does GRPO (from the baseline warm-start) beat baseline SFT?",
+    "Q3": "Do diversity and RL combine (GRPO from the polychromic vs the baseline warm-start)?",
+    "Q4": "Which of the four arms is best?",
+}
+SET_RL = ("grpo_setrl", "grpo_polychromic")   # exploratory: same warm-start, so the difference is the set advantage
+
+
+def preregistered(ks, judge: str) -> dict[str, tuple[str, str, str]]:
+    """Question -> (model A, model B, metric) for Q1-Q3."""
+    return {"Q1": ("sft_polychromic", "sft_baseline", f"max@{max(ks)}/{judge}"),
+            "Q2": ("grpo_baseline", "sft_baseline", f"mean_score/{judge}"),
+            "Q3": ("grpo_polychromic", "grpo_baseline", f"mean_score/{judge}")}
+
+
+class Table:
+    """Per-prompt rows indexed as [seeds, prompts] matrices per (model, metric)."""
+
+    def __init__(self, rows: list[dict]):
+        self.values: dict = defaultdict(dict)
+        for r in rows:
+            self.values[r["model"]][(r["seed"], r["tweet_id"])] = r
+        self.seeds_of = {m: sorted({s for s, _ in v}) for m, v in self.values.items()}
+        self.tweets = sorted({t for v in self.values.values() for _, t in v})
+        for m, v in self.values.items():
+            for s in self.seeds_of[m]:
+                if sorted(t for s2, t in v if s2 == s) != self.tweets:
+                    raise ValueError(f"report: model {m} seed {s} was evaluated on different prompts")
+
+    def matrix(self, model: str, metric: str, seeds: list[int]) -> np.ndarray:
+        if model not in self.values:
+            raise ValueError(f"report: no evaluation rows for model {model}")
+        return np.array([[self.values[model][(s, t)][metric] for t in self.tweets] for s in seeds])
+
+    def common_seeds(self, a: str, b: str) -> list[int]:
+        return sorted(set(self.seeds_of[a]) & set(self.seeds_of[b]))
+
+
+def verdict(test: dict, alpha: float, smallest_effect: float, p_key: str = "p_holm") -> str:
+    """Plain words for one test: yes / no / inconclusive, never a bare "not significant"."""
+    p, lo, hi = test[p_key], test["ci_low"], test["ci_high"]
+    if p < alpha and lo > 0:
+        return "yes"
+    if p < alpha and hi < 0:
+        return "no: significantly worse"
+    if p < alpha:
+        return "inconclusive: significant over prompts but not across seeds"
+    if -smallest_effect < lo and hi < smallest_effect:
+        return f"no: any effect is smaller than the smallest effect of interest ({smallest_effect:g})"
+    if test["mde"] > smallest_effect:
+        return (f"inconclusive: underpowered (minimum detectable effect {test['mde']:.3f} > smallest effect of "
+                f"interest {smallest_effect:g})")
+    return "inconclusive: the CI still includes effects of interest"
+
+
+def analyse(rows: list[dict], cfg) -> dict:
+    """All verdicts from per-prompt rows (model, seed, tweet_id, metrics); cfg: an EvalConfig."""
+    ks, judge, alpha = tuple(cfg.k), cfg.primary_judge, cfg.alpha
+    if f"mean_score/{judge}" not in rows[0]:
+        raise ValueError(f"report: primary judge {judge} has no scores in the evaluation rows")
+    table = Table(rows)
+    main_seeds = table.seeds_of.get("sft_baseline", [])
+    for m in ("base", *CONTROLS, *ARMS):
+        if m not in table.values or table.seeds_of[m] != main_seeds:
+            raise ValueError(f"report: model {m} is missing from the evaluation of some seeds "
+                             f"(has {table.seeds_of.get(m, [])}, expected {main_seeds})")
+    n = {"seeds": len(main_seeds), "prompts": len(table.tweets)}
+
+    def test(a, b, metric, seed=0, level=alpha, seeds=None):
+        use = seeds or table.common_seeds(a, b)
+        res = compare(table.matrix(a, metric, use), table.matrix(b, metric, use), samples=cfg.bootstrap_samples,
+                      alpha=level, seed=seed, permutations=cfg.permutations)
+        return {"model_a": a, "model_b": b, "metric": metric, "seeds": use, **res}
+
+    family = 4
+    quality = f"mean_score/{judge}"
+    primary = {q: test(a, b, metric, seed=i, level=alpha / family)
+               for i, (q, (a, b, metric)) in enumerate(preregistered(ks, judge).items())}
+    best, *rivals = cfg.q4_ranking
+    q4_parts = [test(best, r, quality, seed=10 + i, level=alpha / family) for i, r in enumerate(rivals)]
+    closest = min(q4_parts, key=lambda t: t["mean_diff"])
+    # intersection-union: "best" needs every comparison, so the largest p and the lowest CI bound
+    primary["Q4"] = {**closest, "p": max(t["p"] for t in q4_parts), "parts": q4_parts,
+                     "ci_low": min(t["ci_low"] for t in q4_parts)}
+    for q, p in zip(primary, holm([primary[q]["p"] for q in primary])):
+        primary[q]["p_holm"] = p
+
+    answers = {}
+    kmax = max(ks)
+    for q, t in primary.items():
+        v = verdict(t, alpha, cfg.smallest_effect)
+        if v == "yes" and len(main_seeds) < 2:
+            v = "inconclusive: one training seed (training noise unmeasured; add seeds)"
+        elif q == "Q4" and v == "yes":
+            v = f"yes: {best} beats every other arm"
+        answers[q] = {"question": QUESTIONS[q], "verdict": v, "judge": judge, **n, **{k: t[k] for k in (
+            "model_a", "model_b", "metric", "mean_diff", "ci_low", "ci_high", "ci_level", "p", "p_holm", "mde",
+            "cohens_d", "per_seed_diff")}}
+    observed = {m: float(table.matrix(m, quality, main_seeds).mean()) for m in ARMS}
+    ranking = sorted(observed.items(), key=lambda kv: -kv[1])
+    tau = scipy_stats.kendalltau([cfg.q4_ranking.index(m) for m, _ in ranking], range(len(ranking))).statistic
+    answers["Q4"].update({"preregistered_ranking": list(cfg.q4_ranking), "observed_ranking": ranking,
+                          "kendall_tau": float(tau)})
+
+    exploratory = []
+
+    def explore(group, a, b, metric, seeds=None):
+        exploratory.append({"group": group, **test(a, b, metric, seed=100 + len(exploratory), seeds=seeds)})
+        return exploratory[-1]
+
+    side = {}
+    for q in ("Q1", "Q2", "Q3"):
+        a, b = primary[q]["model_a"], primary[q]["model_b"]
+        side[q] = {name: explore(f"{q} side by side", a, b, metric) for name, metric in (
+            ("quality", quality), ("best-of-k", f"max@{kmax}/{judge}"), ("pass", f"pass@{kmax}/{judge}"),
+            ("diversity", "semantic_diversity"), ("echo", "share_echo"))}
+    controls = {
+        "GRPO effect, baseline (grpo_baseline - warmstart_baseline)": explore("control", "grpo_baseline",
+                                                                              "warmstart_baseline", quality),
+        "GRPO effect, polychromic (grpo_polychromic - warmstart_polychromic)": explore(
+            "control", "grpo_polychromic", "warmstart_polychromic", quality),
+        "warm-start difference (warmstart_polychromic - warmstart_baseline)": explore(
+            "control", "warmstart_polychromic", "warmstart_baseline", quality),
+        "fewer SFT steps (warmstart_baseline - sft_baseline)": explore("control", "warmstart_baseline",
+                                                                        "sft_baseline", quality),
+    }
+    # the matching control beside each verdict: how much of Q2 is GRPO itself, how much of Q3 the warm-start
+    for q, label in (("Q2", "GRPO effect, baseline (grpo_baseline - warmstart_baseline)"),
+                     ("Q3", "warm-start difference (warmstart_polychromic - warmstart_baseline)")):
+        c = controls[label]
+        answers[q]["control"] = {"label": label, **{k: c[k] for k in ("mean_diff", "ci_low", "ci_high", "p")}}
+    a_a = {}
+    if len(main_seeds) >= 2:  # the same arm, two training seeds: the noise floor of one-seed comparisons
+        s1, s2 = main_seeds[:2]
+        for m in ARMS:
+            t = compare(table.matrix(m, quality, [s1]), table.matrix(m, quality, [s2]),
+                        samples=cfg.bootstrap_samples, alpha=alpha, seed=200 + len(a_a), permutations=cfg.permutations)
+            a_a[m] = {"model_a": f"{m} seed {s1}", "model_b": f"{m} seed {s2}", "metric": quality,
+                      "seeds": [s1, s2], **t}
+            exploratory.append({"group": "A/A", **a_a[m]})
+    vs_base = {m: explore("vs base", m, "base", quality) for m in (*CONTROLS, *ARMS, *EXPLORATORY)
+               if m in table.values}
+    set_rl = {}
+    if SET_RL[0] in table.values:
+        set_rl = {metric: explore("set-RL", *SET_RL, metric)
+                  for metric in (quality, f"max@{kmax}/{judge}", "semantic_diversity")}
+    base_pass = float(table.matrix("base", f"pass@{kmax}/{judge}", table.seeds_of["base"]).mean())
+    return {"primary_judge": judge, "primary_tests": primary, "answers": answers, "side_by_side": side,
+            "controls": controls, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
+            "observed_quality": observed, "saturation": {"base_pass_at_kmax": base_pass, "k": kmax,
+                                                         "limit": cfg.max_base_pass,
+                                                         "saturated": base_pass >= cfg.max_base_pass},
+            **n}
+
+
+def seed_aggregate(summaries: dict[int, dict], metrics: list[str], alpha: float) -> dict:
+    """{model: {metric: mean and CI across the seeds that trained it}} from per-seed model summaries."""
+    out = {}
+    for m in MODELS:
+        have = [s for s in sorted(summaries) if m in summaries[s]["models"]]
+        if have:
+            out[m] = {k: mean_ci_across_seeds([summaries[s]["models"][m][k] for s in have], alpha)
+                      for k in metrics if k in summaries[have[0]]["models"][m]}
+    return out

@@ -1,0 +1,198 @@
+"""metrics/report.md from the analysis in polyreply/report.py: verdicts first, then controls and evidence."""
+from __future__ import annotations
+
+from .arms import JUDGES, MODELS, TRAINING_REWARD_JUDGES
+
+
+def fmt(x, digits=3):
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def ci(t) -> str:
+    return f"{t['mean_diff']:+.3f} [{t['ci_low']:+.3f}, {t['ci_high']:+.3f}]"
+
+
+def verdict_line(q: str, a: dict) -> str:
+    """One line per question: effect, CI, p, judge, seeds and prompts."""
+    seeds = "; per seed " + ", ".join(f"{d:+.3f}" for d in a["per_seed_diff"]) if len(a["per_seed_diff"]) > 1 else ""
+    line = (f"**{q}. {a['question']}** **{a['verdict']}.** {a['model_a']} minus {a['model_b']} on `{a['metric']}`: "
+            f"{ci(a)} ({a['ci_level']:.2%} CI, seeds and prompts{seeds}), Holm p={a['p_holm']:.3g} (sign-flip "
+            f"p={a['p']:.3g}), MDE {a['mde']:.3f}; judge {a['judge']}, {a['seeds']} seeds, {a['prompts']} prompts.")
+    if "control" in a:
+        c = a["control"]
+        line += f" Control, {c['label']}: {ci(c)}, p={c['p']:.3g} (95% CI)."
+    if q == "Q4":
+        line += (f" Pre-registered ranking: {' > '.join(a['preregistered_ranking'])}; observed (mean score): "
+                 + ", ".join(f"{m} {v:.3f}" for m, v in a["observed_ranking"])
+                 + f" (Kendall tau {a['kendall_tau']:+.2f}). The effect shown is against the closest rival; the CI's lower "
+                 "bound and the p are the least favourable over all three rivals (intersection-union test).")
+    return line
+
+
+def test_line(label: str, t: dict) -> str:
+    return f"- {label}: {ci(t)}, p={t['p']:.3g}, MDE {t['mde']:.3f} (seeds {t.get('seeds', '')})"
+
+
+def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
+    """Reward-robustness section: adversarial probes per scorer, and the learned reward vs the oracle."""
+    scorers = list(probes["scorers"])
+    kinds = list(next(iter(probes["scorers"].values()))["probes"])
+    L = ["## Reward robustness", "",
+         f"Share of adversarial replies scoring above the median human reply of the same tweet "
+         f"({probes['prompts']} held-out tweets; 0 is what a sound reward shows; `metrics/reward_probes.json`):", "",
+         "| probe | " + " | ".join(scorers) + " |", "|---" * (len(scorers) + 1) + "|"]
+    for k in kinds:
+        L.append(f"| {k} | " + " | ".join(fmt(probes["scorers"][s]["probes"][k]["share_above_median_human"], 2)
+                                         for s in scorers) + " |")
+    if not any(vs_oracle_by_seed.values()):
+        return L + [""]
+    models = [m for m in MODELS if any(m in v for v in vs_oracle_by_seed.values())]
+    L += ["", "Learned reward vs oracle on each model's own sampled replies (Pearson / Spearman):", "",
+          "| seed | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
+    for seed, v in vs_oracle_by_seed.items():
+        L.append(f"| {seed} | " + " | ".join(f"{fmt(v[m]['pearson'], 2)} / {fmt(v[m]['spearman'], 2)}"
+                                             if m in v else "-" for m in models) + " |")
+    return L + [""]
+
+
+def llm_judge_lines(s: dict | None) -> list[str]:
+    """Section "Pairwise LLM judge" from llm_judge.pooled_summary: one line when off, rates with CIs when on."""
+    L = ["## Pairwise LLM judge", ""]
+    if not s or not s.get("enabled"):
+        return L + ["LLM judge: off (`eval.judge.backend: none`) — no pairwise LLM judgments in this run; on real "
+                    "data (no oracle) configure `eval.judge` and consider `eval.primary_judge: llm_judge`.", ""]
+    L += [f"Judge `{s['judge']}` (backend {s['backend']}). Each model's sample j of each test tweet against sample j "
+          f"of **{s['baseline']}**, shown blind (\"Reply A\" / \"Reply B\") in both orders: a **win needs both "
+          "orders to prefer the model's reply**, a loss both to prefer the baseline's, anything else is a tie "
+          "(position bias shows up as ties). Answers without a final `Winner:` line are unparseable: counted here, "
+          "left out of the rates and of the `llm_judge` scores (+1 win, 0 tie, -1 loss; pass = win). Pooled over "
+          f"seeds {s['seeds']}; {s['ci_level']:.0%} bootstrap CIs resample prompts (clusters). Last runs: "
+          f"{s['calls']} calls, {s['cached']} answered from the cache (`data/judge/seed*/cache.jsonl`).", "",
+          "| model | pairs | win [CI] | tie [CI] | loss [CI] | unparseable |", "|---|---|---|---|---|---|"]
+
+    def rate(r, k):
+        return "n/a" if r[f"{k}_rate"] is None else (f"{r[f'{k}_rate']:.3f} [{r[f'{k}_ci'][0]:.3f}, "
+                                                     f"{r[f'{k}_ci'][1]:.3f}]")
+    L += [f"| {m} | {r['pairs']} | {rate(r, 'win')} | {rate(r, 'tie')} | {rate(r, 'loss')} | {r['unparseable']} |"
+          for m, r in s["models"].items()]
+    return L + [f"| {s['baseline']} (baseline) | - | tie by definition | | | |", ""]
+
+
+def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_seed: dict, samples: list[dict],
+                    training: dict, reward_metrics: dict, split_stats: dict, probes: dict | None = None,
+                    vs_oracle_by_seed: dict | None = None, exploratory_seeds=(), llm_judge: dict | None = None) -> str:
+    ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
+    sat = analysis["saturation"]
+    L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
+         f"Seeds {list(seeds)} (the exploratory set-RL arm: {list(exploratory_seeds)}); {analysis['prompts']} held-out "
+         f"test prompts (tweets never seen in training), {cfg.n_samples} samples each. Primary judge: **{pj}** "
+         + {"oracle": "(the demo world's true engagement)",
+            "llm_judge": f"(pairwise LLM judge against {(llm_judge or {}).get('baseline', 'the baseline')}: "
+                         "+1 win, 0 tie, -1 loss per sample)"}.get(pj, "(chrF to the human replies, leave-one-out)")
+         + ", independent of GRPO's training reward. The learned and heuristic rewards are that training reward: "
+         "their columns are **reward achieved**, not evidence.",
+         f"Pass threshold: the {cfg.pass_quantile:.0%} quantile of the human replies' scores under each judge. "
+         f"Base model pass@{kmax}/{pj} = {sat['base_pass_at_kmax']:.3f} "
+         + (f"**>= {sat['limit']}: pass@k is saturated at this threshold; read max@k and mean score.**"
+            if sat["saturated"] else f"(< {sat['limit']}: not saturated)."),
+         "Statistics: per (seed, prompt) paired differences; CI with seeds and prompts as random effects "
+         "(SE from the seed means and a bootstrap over prompts, t with Satterthwaite df); p from a paired "
+         "sign-flip permutation test over prompts; Holm across the four pre-registered tests only. A verdict "
+         "needs Holm p < alpha **and** a CI on the same side of zero (verdict CIs at alpha/4: 98.75%). MDE: "
+         "minimum detectable effect at 80% power (alpha/4 for the verdicts); smallest effect of interest "
+         f"{cfg.smallest_effect:g} ({pj} units). Everything after the verdicts is exploratory (uncorrected p).", "",
+         "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
+         "Twitter engagement.", "", "## Verdicts (pre-registered)", ""]
+    for q, a in analysis["answers"].items():
+        L += [verdict_line(q, a), ""]
+    L += ["## Controls (exploratory)", "", "Expected score under the primary judge; GRPO's own effect is measured "
+          "against its warm-start, so 'GRPO beats SFT' is not 'fewer SFT steps':", ""]
+    L += [test_line(label, t) for label, t in analysis["controls"].items()]
+    if analysis["a_a"]:
+        sig = sum(t["p"] < cfg.alpha for t in analysis["a_a"].values())
+        L += ["", f"**A/A control** (the same arm, two training seeds, the same test over prompts): {sig} of "
+              f"{len(analysis['a_a'])} arms differ 'significantly' from themselves. This is the noise floor of any "
+              "one-seed comparison:", ""]
+        L += [test_line(f"{t['model_a']} vs {t['model_b']}", t) for t in analysis["a_a"].values()]
+    else:
+        L += ["", "A/A control: needs >= 2 seeds (params `seeds`)."]
+    L += ["", "## Side by side (exploratory)", ""]
+    for q, effects in analysis["side_by_side"].items():
+        t0 = next(iter(effects.values()))
+        L.append(f"- {q}, {t0['model_a']} minus {t0['model_b']}: " + "; ".join(
+            f"**{name}** (`{t['metric']}`) {ci(t)}, p={t['p']:.3g}" for name, t in effects.items()))
+    L += ["", "Against the untuned base (expected score): " + "; ".join(
+        f"{m} {ci(t)}" for m, t in analysis["vs_base"].items())
+        + f". {sum(t['ci_high'] < 0 for t in analysis['vs_base'].values())} of {len(analysis['vs_base'])} trained "
+        "models are below the base with the CI excluding zero.", ""]
+    if analysis["set_rl"]:
+        L += ["Fifth arm, set-RL GRPO (grpo_setrl minus grpo_polychromic, same warm-start; seeds "
+              f"{next(iter(analysis['set_rl'].values()))['seeds']}): " + "; ".join(
+                  f"`{m}` {ci(t)}, p={t['p']:.3g}" for m, t in analysis["set_rl"].items()), ""]
+    L += ["## Reward over-optimisation (Gao et al. 2022)", "",
+          "Training reward and oracle score of GRPO's rollouts, first vs last quarter of steps, mean over seeds "
+          "(`plots/reward_vs_oracle.png`): a rising reward with a flat or falling oracle is over-optimisation.", "",
+          "| run | reward first | reward last | oracle first | oracle last |", "|---|---|---|---|---|"]
+    for run, s in training.get("grpo_curves", {}).items():
+        L.append(f"| {run} | {fmt(s['reward_first'])} | {fmt(s['reward_last'])} | {fmt(s['oracle_first'])} | "
+                 f"{fmt(s['oracle_last'])} |")
+    cols = (list(dict.fromkeys([f"mean_score/{pj}", f"max@{kmax}/{pj}", f"pass@{kmax}/{pj}",
+                                f"mean_score/reference_similarity"]))
+            + [f"mean_score/{j}" for j in TRAINING_REWARD_JUDGES]
+            + ["semantic_diversity", "self_bleu", "distinct_2", "share_echo", "rouge_l"]
+            + (["bertscore_f1"] if cfg.bertscore else []))
+    L += ["", "## Main table (mean over seeds; t-interval across seeds)", "",
+          "`learned_reward`/`heuristic_reward` columns: reward achieved (GRPO's training reward), not evidence.", "",
+          "| model | " + " | ".join(c.replace("/", " ") for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for m in aggregate:
+        cells = []
+        for c in cols:
+            a = aggregate[m].get(c)
+            cells.append("-" if a is None else fmt(a["mean"]) + (  # base: sampled once, no seed spread
+                f" [{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]" if a["ci_low"] is not None and m != "base" else ""))
+        L.append(f"| {m} | " + " | ".join(cells) + " |")
+    for metric in ("pass", "max"):
+        L += ["", f"## {metric}@k by judge (mean over seeds)", ""]
+        for j in [j for j in JUDGES if j in thresholds_by_seed[seeds[0]]]:
+            role = " — reward achieved (training reward), not evidence" if j in TRAINING_REWARD_JUDGES else ""
+            thr = (" (threshold " + ", ".join(f"seed {s}: {t[j]:.3f}" for s, t in thresholds_by_seed.items()) + ")"
+                   if metric == "pass" else "")
+            L += [f"**{j}**{role}{thr}", "", "| model | " + " | ".join(f"{metric}@{k}" for k in ks) + " |",
+                  "|---" * (len(ks) + 1) + "|"]
+            L += [f"| {m} | " + " | ".join(fmt(aggregate[m][f'{metric}@{k}/{j}']['mean']) for k in ks) + " |"
+                  for m in aggregate]
+            L.append("")
+    L += llm_judge_lines(llm_judge)
+    L += ["## Reward-hacking signals", "",
+          "| model | mean length (words) | share <= short | share generic | share echoing the tweet | greedy echoes |",
+          "|---|---|---|---|---|---|"]
+    for m in aggregate:
+        L.append(f"| {m} | {fmt(aggregate[m]['mean_length_words']['mean'], 1)} | "
+                 f"{fmt(aggregate[m]['share_short']['mean'])} | {fmt(aggregate[m]['share_generic']['mean'])} | "
+                 f"{fmt(aggregate[m]['share_echo']['mean'])} | {fmt(aggregate[m]['greedy_echo']['mean'])} |")
+    L.append("")
+    if probes is not None:
+        L += probe_lines(probes, vs_oracle_by_seed or {})
+    L += ["## All comparisons", "", "| group | A vs B | metric | diff [95% CI] | p | p (Holm) | MDE | d |",
+          "|---|---|---|---|---|---|---|---|"]
+    for q, t in analysis["primary_tests"].items():
+        L.append(f"| {q} (pre-registered) | {t['model_a']} vs {t['model_b']} | {t['metric']} | {ci(t)} | "
+                 f"{t['p']:.3g} | {t['p_holm']:.3g} | {t['mde']:.3f} | {t['cohens_d']:.2f} |")
+    for t in analysis["exploratory"]:
+        L.append(f"| {t['group']} | {t['model_a']} vs {t['model_b']} | {t['metric']} | {ci(t)} | {t['p']:.3g} | "
+                 f"exploratory | {t['mde']:.3f} | {t['cohens_d']:.2f} |")
+    L += ["", "## Training", "", f"Reward model on held-out test pairs: Pearson {fmt(reward_metrics.get('test_pearson'))}, "
+          f"Spearman {fmt(reward_metrics.get('test_spearman'))} vs relative likes; Pearson "
+          f"{fmt(reward_metrics.get('oracle_pearson'))}, Spearman {fmt(reward_metrics.get('oracle_spearman'))} "
+          "vs the oracle (human replies).",
+          f"Split (pairs): {split_stats.get('pairs')}; stratum chi-square p = "
+          f"{fmt(split_stats.get('stratum_chi_square', {}).get('p_value'))}.", "", "| run | summary |", "|---|---|"]
+    for name, summ in sorted(training["runs"].items()):
+        L.append(f"| {name} | " + ", ".join(f"{k}={fmt(v) if isinstance(v, float) else v}" for k, v in summ.items()) + " |")
+    L += ["", f"## Sample replies (seed {seeds[0]}, greedy and first sample)", ""]
+    for s in samples:
+        L += [f"**Tweet:** {s['tweet']}  ", f"*Human reply:* {s['reference']}  "]
+        L += [f"- `{m}` greedy: {r['greedy'] or '(empty)'} | sample: {r['sample'] or '(empty)'}"
+              for m, r in s["models"].items()]
+        L.append("")
+    return "\n".join(L) + "\n"

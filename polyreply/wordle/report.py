@@ -1,0 +1,58 @@
+"""The Wordle report in Markdown: the arm table, the claim's verdicts, exploratory comparisons, transcripts."""
+from __future__ import annotations
+
+from .analysis import ARMS, REFERENCES
+
+
+def _fmt(v, digits=3):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def transcript(game: dict) -> list[str]:
+    lines = [f"Secret {game['secret']} ({'won' if game['won'] else 'lost'} in {game['turns']} turns):"]
+    for i, t in enumerate(game["history"], 1):
+        shown = t["completion"].replace("\n", " ")[:110]
+        lines.append(f"    {i}. {shown!r} -> {t['marks'] or 'invalid'}")
+    return lines
+
+
+def render_markdown(table: dict, claims: list[dict], explore: list[dict], games: dict, training: dict,
+                    transcripts: int, seeds: list[int], words: dict) -> str:
+    md = ["# Wordle: SFT then GRPO", "",
+          f"Seeds {seeds}; {table['base']['games']} held-out secrets, never in any training text; models guess "
+          "greedily, up to 6 turns. Rates are per guess; consistent: share of valid guesses made with feedback "
+          "in hand that fit all of it; repeats: share of valid guesses that repeat an earlier guess. Mean "
+          "reward is the training reward achieved (not evidence).", "",
+          f"Training texts (SFT games, GRPO states) use only the {len(words['secrets']['train'])} train secrets, "
+          "as secrets and as guesses: to win a test game a model must produce a word that no training text "
+          f"holds. Both references know the whole {len(words['answers'])}-word answer list.", "",
+          "| player | win rate | turns on wins | format ok | valid word | consistent | repeats | mean reward |",
+          "|---|---|---|---|---|---|---|---|"]
+    for arm in ARMS + REFERENCES:
+        r = table[arm]
+        label = arm if arm in ARMS else f"{arm} (reference)"
+        md.append(f"| {label} | {_fmt(r['win_rate'])} | {_fmt(r['mean_turns_on_wins'], 2)} | {_fmt(r['format_rate'])} | "
+                  f"{_fmt(r['valid_word_rate'])} | {_fmt(r['consistent_rate'])} | {_fmt(r['repeat_rate'])} | "
+                  f"{_fmt(r['mean_reward'])} |")
+    md += ["", "## The plan's claim: SFT then GRPO beats pure GRPO (pre-registered, Holm over 2)", ""]
+    for t in claims:
+        md.append(f"- {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
+                  f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], sign-flip p={t['p']:.4f}, Holm p={t['p_holm']:.4f}; "
+                  f"per seed {', '.join(f'{d:+.3f}' for d in t['per_seed_diff'])}: **{t['verdict']}**")
+    md += ["", "## Exploratory (no correction, no verdicts)", ""]
+    for t in explore:
+        md.append(f"- {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
+                  f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], p={t['p']:.4f}")
+    md += ["", "## GRPO training reward (mean over seeds)", "",
+           "| run | first quarter | last quarter | groups with zero spread |", "|---|---|---|---|"]
+    for name, s in training.items():
+        md.append(f"| {name} | {s['first']:.3f} | {s['last']:.3f} | {s['zero_std']:.0%} |")
+    md += ["", "A group whose samples all get the same reward has zero advantage: no gradient from it.", "",
+           "## Transcripts (first secrets, first seed)", ""]
+    for arm in ARMS + REFERENCES:
+        md.append(f"**{arm}**")
+        md.append("")
+        for game in games[arm][0][:transcripts]:
+            md += transcript(game)
+        md.append("")
+    return "\n".join(md) + "\n"

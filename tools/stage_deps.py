@@ -1,0 +1,74 @@
+"""The package modules a stage script imports, directly or not: what its dvc.yaml entry declares as deps.
+
+    .venv/bin/python tools/stage_deps.py stages/grpo.py      # one path a line, from the repo root
+
+Resolves absolute (``polyreply.x``) and package-relative (``from ..x import``) imports, imports inside
+functions included, and adds every package ``__init__.py`` on the way (Python runs them on import).
+tests/pipeline/test_dag_deps.py holds each dvc.yaml to exactly this set.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "polyreply"
+
+
+def module_file(dotted: str) -> Path | None:
+    """polyreply.a.b -> polyreply/a/b.py or polyreply/a/b/__init__.py (None: not a package module)."""
+    base = ROOT.joinpath(*dotted.split("."))
+    for f in (base.with_suffix(".py"), base / "__init__.py"):
+        if f.exists():
+            return f
+    return None
+
+
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name != "__init__" else rel.parts[:-1]
+    return ".".join(parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Dotted names of the package modules ``path`` imports (with every parent package)."""
+    found: set[str] = set()
+    in_package = path.resolve().is_relative_to(ROOT / PACKAGE)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        candidates = []
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                if not in_package:
+                    continue
+                pkg = _package_of(path.resolve()).split(".")
+                base = pkg[:len(pkg) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            candidates = [mod] + [f"{mod}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            candidates = [a.name for a in node.names]
+        for name in candidates:
+            if (name == PACKAGE or name.startswith(PACKAGE + ".")) and module_file(name):
+                parts = name.split(".")
+                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return found
+
+
+def closure(script: str | Path) -> set[str]:
+    """Repo-relative paths of every package file that running ``script`` imports."""
+    todo, seen = [Path(ROOT, script)], set()
+    while todo:
+        f = todo.pop()
+        rel = f.relative_to(ROOT).as_posix()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        todo += [module_file(m) for m in imported_modules(f)]
+    return seen - {Path(script).as_posix()}
+
+
+if __name__ == "__main__":
+    for script in sys.argv[1:]:
+        print("\n".join(sorted(closure(script))))
