@@ -67,8 +67,8 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     for path in ("--eval", "--eval-metrics", "--judge", "--judge-metrics", "--generations", "--logs",
-                 "--reward-model-metrics", "--split-metrics", "--probes", "--report", "--summary", "--comparisons",
-                 "--plots"):
+                 "--reward-model-metrics", "--split-metrics", "--curation-metrics", "--probes", "--probe-set", "--report", "--summary",
+                 "--comparisons", "--plots"):
         ap.add_argument(path, required=True, type=Path)
     args = ap.parse_args()
     params = load_params()
@@ -107,7 +107,7 @@ def main() -> None:
         analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json(args.reward_model_metrics), read_json(args.split_metrics), read_json(args.probes),
         {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
-        params.exploratory_seeds, llm), encoding="utf-8")
+        params.exploratory_seeds, llm, read_json(args.curation_metrics), read_json(args.probe_set)), encoding="utf-8")
     keep = ("mean_diff", "ci_low", "ci_high", "p", "mde")
     write_json(args.summary, {
         "primary_judge": pj, "seeds": seeds, "prompts": analysis["prompts"],

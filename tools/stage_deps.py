@@ -1,6 +1,7 @@
 """The package modules a stage script imports, directly or not: what its dvc.yaml entry declares as deps.
 
     .venv/bin/python tools/stage_deps.py stages/grpo.py      # one path a line, from the repo root
+    .venv/bin/python tools/stage_deps.py --fix dvc.yaml      # rewrite every stage's package deps to match
 
 Resolves absolute (``polyreply.x``) and package-relative (``from ..x import``) imports, imports inside
 functions included, and adds every package ``__init__.py`` on the way (Python runs them on import).
@@ -69,6 +70,37 @@ def closure(script: str | Path) -> set[str]:
     return seen - {Path(script).as_posix()}
 
 
+def fix_dvc_yaml(path: Path) -> list[str]:
+    """Rewrite each stage's run of `- polyreply/...` dep lines (text-level: comments and layout stay)."""
+    import re
+    lines, out, changed = path.read_text(encoding="utf-8").splitlines(keepends=True), [], []
+    script, i = None, 0
+    while i < len(lines):
+        m = re.search(r"\b(stages/\S+\.py)\b", lines[i]) if "cmd:" in lines[i] else None
+        if m:
+            script = (path.parent / m.group(1)).resolve().relative_to(ROOT)
+        dep = re.match(r"(\s*)- (\.\./)*polyreply/", lines[i])
+        if dep and script is not None:
+            prefix = lines[i][:lines[i].index("- ") + 2] + (dep.group(2) or "")
+            j = i
+            while j < len(lines) and re.match(r"\s*- (\.\./)*polyreply/", lines[j]):
+                j += 1
+            new = [f"{prefix}{d}\n" for d in sorted(closure(script))]
+            if new != lines[i:j]:
+                changed.append(script.as_posix())
+            out += new
+            i = j
+            continue
+        out.append(lines[i])
+        i += 1
+    path.write_text("".join(out), encoding="utf-8")
+    return changed
+
+
 if __name__ == "__main__":
-    for script in sys.argv[1:]:
-        print("\n".join(sorted(closure(script))))
+    if sys.argv[1:2] == ["--fix"]:
+        for f in sys.argv[2:]:
+            print(f, "updated:", ", ".join(fix_dvc_yaml(Path(f).resolve())) or "nothing")
+    else:
+        for script in sys.argv[1:]:
+            print("\n".join(sorted(closure(script))))

@@ -29,6 +29,27 @@ class ValidateConfig:
 
 
 @dataclass(frozen=True)
+class CurateConfig:
+    """The collection filters for the pairs SFT and the warm-starts imitate (tweets/curation.py); bounds inclusive."""
+    min_reply_likes: int = param(5, "fewest likes of a kept reply", ge=0)
+    max_reply_likes: int = param(500, "most likes of a kept reply (0 = no upper bound)", ge=0)
+    min_followers: int = param(200, "fewest followers of a kept reply's author", ge=0)
+    max_followers: int = param(20000, "most followers of a kept reply's author (0 = no upper bound)", ge=0)
+    min_chars: int = param(30, "shortest kept reply, characters", ge=0)
+    max_chars: int = param(280, "longest kept reply, characters (0 = no upper bound)", ge=0)
+    min_unique_words: int = param(8, "fewest distinct words of a kept reply (0 = off)", ge=0)
+    max_reply_delay_s: float = param(0.0, "latest kept reply, seconds after the tweet (0 = off)", ge=0)
+    max_replies_per_author: int = param(0, "most kept rows per reply author, most liked first (0 = off)", ge=0)
+    top_per_tweet: int = param(0, "keep only each tweet's N most-liked kept replies (0 = off)", ge=0)
+
+    def check(self, where):
+        for lo, hi in (("min_reply_likes", "max_reply_likes"), ("min_followers", "max_followers"),
+                       ("min_chars", "max_chars")):
+            low, high = getattr(self, lo), getattr(self, hi)
+            check(high == 0 or low <= high, f"{where}.{lo}", f"{low} must be <= {hi}={high} (or set {hi}: 0)")
+
+
+@dataclass(frozen=True)
 class SplitConfig:
     seed: int = param(42, "split seed")
     test_fraction: float = param(0.15, "share of tweets held out for the test set")
@@ -208,6 +229,7 @@ class ProbesConfig:
 BLOCKS: dict[str, type] = {
     "data": DataConfig,
     "validate": ValidateConfig,
+    "curate": CurateConfig,
     "split": SplitConfig,
     "base_model": BaseModelConfig,
     "prompt": TweetPromptConfig,

@@ -7,7 +7,8 @@ Generative story (README, "The demo data"):
   with `{a|b}` alternations and an optional opener/closer, so the same text can occur under two
   ids (the split keeps such tweets together). Each tweet has an author popularity p ~ N(0, 0.6)
   that drives tweet_likes and lifts all its replies alike.
-* Each tweet gets 3-7 replies composed from parts (opener, body, closer) in one of ten styles:
+* Each tweet gets 3-7 replies composed from parts (opener, body, closer; the templates are the
+  world's language, grammar.py) in one of ten styles:
   specific (a concrete detail of the topic), specific question, relevant-short, question,
   generic ("So true!"), off-topic (a specific reply written for another topic), hostile,
   rambling (fillers, repeated words), self-promotion, echo (the tweet copied, quoted or
@@ -26,36 +27,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .grammar import (CLOSERS, ECHO, ECHO_ENDS, FILLER_PHRASES, GENERIC, HOSTILE, OPENERS, PROMO, QUESTIONS,
+                      RELEVANT_SHORT, SPECIFIC, SPECIFIC_QUESTIONS, TWEET_CLOSERS, TWEET_OPENERS)
 from .lexicon import TOPICS
 from .oracle import true_engagement
-
-TWEET_OPENERS = ["", "", "", "", "Honestly, ", "Okay, ", "Quick one: ", "Not gonna lie, ", "So ", "Update: "]
-TWEET_CLOSERS = ["", "", "", "", " Thoughts?", " Anyone else?", " Big day.", " Long story.", " Send help."]
-OPENERS = ["", "", "Love this!", "Congrats!", "Great point.", "So glad to hear it.", "Nice one!", "Totally agree.",
-           "Oh nice.", "Ha, been there.", "Good luck!", "Fair enough."]
-SPECIFIC = ["With {thing}, {detail}.", "Tip for {thing}: {detail}.", "What worked for me with {thing}: {detail}.",
-            "{Detail}. That made {thing} so much better for me.", "For {thing}, {detail}.", "Re {thing}: {detail}.",
-            "One thing about {thing}: {detail}."]
-CLOSERS = ["", "", "Made a big difference for me.", "Hope that helps.", "Worked every time for me.", "Good luck!",
-           "Enjoy!", "Trust me on this one.", "Learned that the hard way."]
-RELEVANT_SHORT = ["Enjoy {thing}!", "Good luck with {thing}!", "{Thing} sounds great.", "Love hearing about {thing}.",
-                  "{Thing} is the best.", "Can't wait to hear how {thing} goes.", "Ah, {thing}! Have fun."]
-QUESTIONS = ["How long did {thing} take you?", "What would you do differently with {thing} next time?",
-             "Any resources you would recommend for {thing}?", "Did {thing} live up to expectations?",
-             "What got you into {thing}?", "How did you get started with {thing}?",
-             "Would you recommend {thing} to a beginner?"]
-SPECIFIC_QUESTIONS = ["Have you tried this with {thing}: {detail}?", "Curious if this works for {thing} too: {detail}?",
-                      "Does this match your experience with {thing}? For me, {detail}."]
-GENERIC = ["So true!", "This.", "Great post!", "100%", "Interesting.", "Nice.", "Agreed.", "Wow.", "lol", "Same here.",
-           "Love this!", "Well said.", "Exactly.", "Thanks for sharing!", "Facts.", "Big if true.", "Needed this today."]
-HOSTILE = ["Nobody cares about {thing}.", "Honestly {thing} is a waste of time.", "Another post about {thing}? Please stop.",
-           "{Thing} is overrated and so is this take.", "{Thing}? Boring.", "Worst take on {thing} I have seen today."]
-FILLER_PHRASES = ["to be honest", "I mean", "you know", "at the end of the day", "if you think about it",
-                  "and stuff like that", "anyway", "kind of", "basically", "like"]
-PROMO = ["Check out my profile for more tips!", "Follow me for daily content!", "DM me, I can help you grow.",
-         "Link in bio for my new course.", "Subscribe to my newsletter for more like this.",
-         "Use my code SAVE10 at the link in bio!", "Check out my channel, new video every week!"]
-ECHO = ["{tweet}", "This! {tweet}", "{tweet} So true.", "\"{tweet}\" Exactly.", "Same. {tweet}", "{tweet} {tweet_end}"]
 
 STYLE_WEIGHTS = {
     "specific": 0.20, "specific_question": 0.05, "relevant_short": 0.13, "question": 0.11, "generic": 0.12,
@@ -118,7 +93,7 @@ def make_reply(rng: random.Random, style: str, topic: str, thing: str, tweet: st
     if style == "promo":
         return _join(rng.choice(["", "", "Great post!", "Nice."]), rng.choice(PROMO))
     if style == "echo":
-        end = rng.choice(["Exactly.", "So true!", "This.", "Same."])
+        end = rng.choice(ECHO_ENDS)
         return fill(rng, rng.choice(ECHO), tweet=tweet, tweet_end=end)
     raise AssertionError(style)
 
@@ -171,7 +146,7 @@ def generate(seed: int = 1234, tweets_per_topic: int = 105) -> list[dict]:
 def _poisson(rng: random.Random, lam: float) -> int:
     # Knuth for small means, normal approximation for large (deterministic given rng).
     if lam > 50:
-        return max(0, int(round(rng.gauss(lam, math.sqrt(lam)))))
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= rng.random()

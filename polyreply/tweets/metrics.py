@@ -52,6 +52,31 @@ def _chrf():
     return _CHRF
 
 
+# Where chrF(reply, tweet) starts and stops counting as an echo of the tweet (chrF weighs recall twice, so a
+# reply that contains the whole tweet scores high whatever it adds). Measured on every reply of the demo
+# data (data/demo/synthetic_tweet_replies.jsonl, 6218 replies) and tests/fixtures/real_tweet_replies.jsonl:
+#   demo non-echo styles (specific, question, hostile, ...): max 0.595, p99 <= 0.50
+#   demo echo style (copy + "This." / "So true!" / quoted):  min 0.936, median 0.977
+#   copies of the tweet, demo: verbatim 1.000, quoted >= 0.982, "<tweet> So true." >= 0.939,
+#     "Love this! <tweet>" >= 0.922; fixture: all copy variants >= 0.974
+#   fixture humans quoting a phrase and adding their own point: 0.47-0.59 (full credit);
+#     the tweet nearly verbatim plus "<- this is the dream, well done": 0.753 (partly discounted)
+#   the full tweet quoted with a 10-word comment after it: 0.64-0.87 on the demo tweets (partly discounted)
+ECHO_CHRF_LO = 0.60   # at or below: no echo (just above the demo's non-echo maximum 0.595)
+ECHO_CHRF_HI = 0.90   # at or above: a full echo (just below the lowest copy-with-opener, 0.922)
+
+
+def chrf_echo(reply: str, tweet: str, lo: float = ECHO_CHRF_LO, hi: float = ECHO_CHRF_HI) -> float:
+    """How much a reply echoes its tweet, in [0, 1]: clip((chrF(reply, tweet) - lo) / (hi - lo), 0, 1).
+
+    0 for a reply that only shares some words with the tweet, 1 for a copy (with or without an opener
+    or quotes); the thresholds are measured, see ECHO_CHRF_LO / ECHO_CHRF_HI.
+    """
+    if not 0.0 <= lo < hi <= 1.0:
+        raise ValueError(f"chrf_echo needs 0 <= lo < hi <= 1, got lo={lo}, hi={hi}")
+    return float(np.clip((chrf(reply, tweet) - lo) / (hi - lo), 0.0, 1.0))
+
+
 def leave_one_out_best(similarities) -> float:
     """Best similarity to n-1 of a tweet's n references, averaged over which one is left out.
 

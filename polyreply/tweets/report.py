@@ -55,6 +55,50 @@ def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
     return L + [""]
 
 
+def probe_set_lines(table: dict | None) -> list[str]:
+    """The labelled set of real model output under every judge and reward (metrics/probe_set.json)."""
+    if not table:
+        return []
+    scorers, classes = list(table["scorers"]), list(next(iter(table["scorers"].values()))["classes"])
+    labels = ", ".join(f"{c} {n}" for c, n in table["labels"].items())
+    L = ["## Judges and rewards on real model output", "",
+         f"Labelled replies (`data/probes/labelled_replies.jsonl`: {labels}). AUC of good human replies vs each "
+         "class, and in brackets the share of the class above the good replies' median (a judge of model "
+         "output needs AUC >= 0.95 and <= 5%; `metrics/probe_set.json`):", "",
+         "| class | " + " | ".join(scorers) + " |", "|---" * (len(scorers) + 1) + "|"]
+    for c in classes:
+        cells = [table["scorers"][s]["classes"][c] for s in scorers]
+        name = c if c in table["failure_classes"] else f"{c} (not a failure)"
+        L.append(f"| {name} | " + " | ".join(f"{fmt(x['auc'], 2)} ({x['share_above_good_median']:.0%})"
+                                            for x in cells) + " |")
+    return L + [""]
+
+
+def curation_lines(card: dict | None) -> list[str]:
+    """Section "Training data (curation)" from metrics/curation.json (tweets/curation.py's data card)."""
+    if not card:
+        return []
+    L = ["## Training data (curation)", "",
+         f"SFT and the warm-starts imitate the {card['rows_kept']} of {card['rows_in']} validated pairs "
+         f"({card['kept_share']:.1%}; {card['tweets_with_kept']} of {card['tweets_in']} tweets) that pass the `curate` "
+         "filters; the reward model, GRPO's prompts and the test references use every reply "
+         "(`metrics/curation.json`)."
+         + (f" Oracle mean (true engagement): all pairs {fmt(card['oracle_mean']['all'])}, kept "
+            f"{fmt(card['oracle_mean']['kept'])}." if "oracle_mean" in card else ""), "",
+         "| rule | setting | removes on its own | removed (first failing rule) |", "|---|---|---|---|"]
+    order = card.get("rule_order", list(card["rules"]))   # the JSON file's keys are sorted: keep the rule order
+    on = [k for k in order if card["rules"][k]["rule"] != "off"]
+    L += [f"| {k} | {card['rules'][k]['rule']} | {card['rules'][k]['removed_alone']} | "
+          f"{card['rules'][k]['removed_first']} |" for k in on]
+    off = [k for k in order if k not in on]
+    L += [f"| **all** | | | {card['rows_removed']} |", ""] + ([f"Off: {', '.join(off)}.", ""] if off else [])
+    if "style_mix" in card:
+        mix = card["style_mix"]
+        L += ["Style mix (share of pairs, all -> kept): " + ", ".join(
+            f"{k} {v:.2f} -> {mix['kept'].get(k, 0.0):.2f}" for k, v in mix["all"].items()) + ".", ""]
+    return L
+
+
 def llm_judge_lines(s: dict | None) -> list[str]:
     """Section "Pairwise LLM judge" from llm_judge.pooled_summary: one line when off, rates with CIs when on."""
     L = ["## Pairwise LLM judge", ""]
@@ -80,7 +124,8 @@ def llm_judge_lines(s: dict | None) -> list[str]:
 
 def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_seed: dict, samples: list[dict],
                     training: dict, reward_metrics: dict, split_stats: dict, probes: dict | None = None,
-                    vs_oracle_by_seed: dict | None = None, exploratory_seeds=(), llm_judge: dict | None = None) -> str:
+                    vs_oracle_by_seed: dict | None = None, exploratory_seeds=(), llm_judge: dict | None = None,
+                    curation: dict | None = None, probe_set: dict | None = None) -> str:
     ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
     sat = analysis["saturation"]
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
@@ -151,6 +196,8 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
             cells.append("-" if a is None else fmt(a["mean"]) + (  # base: sampled once, no seed spread
                 f" [{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]" if a["ci_low"] is not None and m != "base" else ""))
         L.append(f"| {m} | " + " | ".join(cells) + " |")
+    if curation:   # what SFT imitated, right after the model table (its last blank line: the next section's)
+        L += [""] + curation_lines(curation)[:-1]
     for metric in ("pass", "max"):
         L += ["", f"## {metric}@k by judge (mean over seeds)", ""]
         for j in [j for j in JUDGES if j in thresholds_by_seed[seeds[0]]]:
@@ -173,6 +220,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
     L.append("")
     if probes is not None:
         L += probe_lines(probes, vs_oracle_by_seed or {})
+    L += probe_set_lines(probe_set)
     L += ["## All comparisons", "", "| group | A vs B | metric | diff [95% CI] | p | p (Holm) | MDE | d |",
           "|---|---|---|---|---|---|---|---|"]
     for q, t in analysis["primary_tests"].items():

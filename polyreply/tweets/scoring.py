@@ -13,8 +13,8 @@ import numpy as np
 from ..text import embed, words
 from .config import EvalConfig, HeuristicConfig
 from .arms import JUDGES
-from .metrics import (bertscore_f1, chrf, distinct_n, leave_one_out_best, max_at_k, mean_pairwise_cosine_distance,
-                      pass_at_k, rouge_l, self_bleu)
+from .metrics import (bertscore_f1, chrf, chrf_echo, distinct_n, leave_one_out_best, max_at_k,
+                      mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
 from .oracle import echo_score, true_engagement
 from .reward_model import EngagementRewardModel
 from .rewards import heuristic_reward, specificity_score
@@ -57,16 +57,44 @@ def llm_judge_scores(judgments: list[dict], model: str, baseline: str, generatio
     return out
 
 
-def reference_similarities(reply: str, references: list[str]) -> float:
-    """chrF of a reply to a tweet's human replies, best of n-1 averaged over the one left out."""
-    return leave_one_out_best([chrf(reply, r) for r in references])
+def reference_pool(references: list[str], tweet: str) -> list[int]:
+    """Indices of the human replies that serve as references: those that do not echo the tweet at all.
 
-
-def human_reference_similarities(references: list[str]) -> list[float]:
-    """Each human reply against the n-1 others: the same best-of-(n-1) that a model reply gets."""
+    Rule: reference i counts when chrf_echo(references[i], tweet) == 0 (chrF to the tweet <= ECHO_CHRF_LO).
+    Human replies that copy or quote the tweet would make a copy of the tweet the best match.
+    Fallback: if fewer than 2 references are left, all references count (the echo discount of the scores
+    still gives a copy 0). Fewer than 2 references in all: ValueError.
+    """
     if len(references) < 2:
-        raise ValueError("reference similarity needs >= 2 human replies per test tweet")
-    return [max(chrf(r, o) for j, o in enumerate(references) if j != i) for i, r in enumerate(references)]
+        raise ValueError(f"reference similarity needs >= 2 human replies per test tweet, got {len(references)} "
+                         f"for tweet {tweet!r}")
+    pool = [i for i, r in enumerate(references) if chrf_echo(r, tweet) == 0.0]
+    return pool if len(pool) >= 2 else list(range(len(references)))
+
+
+def reference_similarities(reply: str, references: list[str], tweet: str) -> float:
+    """chrF of a reply to its tweet's non-echo human replies, discounted by its own echo of the tweet.
+
+    score = leave_one_out_best(chrF(reply, r) for r in the reference_pool) * (1 - chrf_echo(reply, tweet)):
+    best of m-1 of the m pooled references, averaged over the one left out; a copy of the tweet scores 0.
+    """
+    sims = [chrf(reply, references[i]) for i in reference_pool(references, tweet)]
+    return leave_one_out_best(sims) * (1.0 - chrf_echo(reply, tweet))
+
+
+def human_reference_similarities(references: list[str], tweet: str) -> list[float]:
+    """Each human reply scored by the rule of reference_similarities: best of m-1 pooled references, x (1 - echo).
+
+    A pooled reply is matched against the m-1 other pooled ones; a reply outside the pool (an echo) is not a
+    reference, so it is scored exactly like a model reply (best of m-1, averaged over the one left out).
+    """
+    pool = reference_pool(references, tweet)
+    out = []
+    for i, reply in enumerate(references):
+        sims = [chrf(reply, references[j]) for j in pool if j != i]
+        best = max(sims) if i in pool else leave_one_out_best(sims)
+        out.append(best * (1.0 - chrf_echo(reply, tweet)))
+    return out
 
 
 def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardModel, heuristic_cfg: HeuristicConfig,
@@ -85,7 +113,8 @@ def reference_thresholds(prompts: list[dict], reward_model: EngagementRewardMode
     if "heuristic_reward" in judges:
         out["heuristic_reward"] = [heuristic_reward(t, r, heuristic_cfg) for t, r in zip(tweets, replies)]
     if "reference_similarity" in judges:
-        out["reference_similarity"] = [s for p in prompts for s in human_reference_similarities(p["references"])]
+        out["reference_similarity"] = [s for p in prompts
+                                       for s in human_reference_similarities(p["references"], p["tweet"])]
     if "oracle" in judges:
         out["oracle"] = [true_engagement(t, r) for t, r in zip(tweets, replies)]
     return {j: float(np.quantile(out[j], quantile)) for j in judges}
@@ -110,7 +139,8 @@ def score_model(generations: list[dict], reward_model: EngagementRewardModel, he
     heur = np.array([heuristic_reward(t, s, heuristic_cfg) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
     oracle = (np.array([true_engagement(t, s) for t, s in zip(tweets, samples)]).reshape(len(generations), n)
               if "oracle" in judges else None)
-    ref_sim = np.array([[reference_similarities(s, g["references"]) for s in g["samples"]] for g in generations])
+    ref_sim = np.array([[reference_similarities(s, g["references"], g["tweet"]) for s in g["samples"]]
+                        for g in generations])
     sample_emb = embed(samples).reshape(len(generations), n, -1)
     bert = (bertscore_f1(samples, [g["references"] for g in generations for _ in range(n)]).reshape(len(generations), n)
             if cfg.bertscore else None)

@@ -117,3 +117,32 @@ def text_leaks(parts: dict[str, list[dict]]) -> list[tuple[str, str, str]]:
         for r in rows:
             where[normalise_text(r["tweet"])].add(name)
     return sorted((t, *sorted(s)[:2]) for t, s in where.items() if len(s) > 1)
+
+
+CURATED_SPLITS = ("train", "phase1", "val")   # what SFT and the warm-starts imitate and validate on
+CURATION_COLUMNS = ("curated", "curation_failed")   # added by stage curate (tweets/curation.py)
+
+
+def without_curation(row: dict) -> dict:
+    """The row as validated: the all-replies splits stay byte-identical whatever the curation params."""
+    return {k: v for k, v in row.items() if k not in CURATION_COLUMNS}
+
+
+def curated_parts(parts: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """{train, phase1, val}: the rows flagged ``curated`` of each split (the assignment is the all-rows one).
+
+    Raises ValueError naming the split when curation left it empty, or when rows lack the curate stage's flag.
+    """
+    out = {}
+    for name in CURATED_SPLITS:
+        rows = parts["phase1"] + parts["phase2"] if name == "train" else parts[name]
+        for r in rows:
+            if not isinstance(r.get("curated"), bool):
+                raise ValueError(f"split: row reply_id={r.get('reply_id')!r} has no boolean 'curated' column; "
+                                 "--pairs must be the curate stage's output (data/curated/pairs.jsonl)")
+        out[name] = [r for r in rows if r["curated"]]
+        if not out[name]:
+            raise ValueError(f"split: curation kept none of the {len(rows)} {name} pairs, so SFT would have "
+                             "nothing to imitate; loosen the `curate` params (metrics/curation.json shows "
+                             "what each rule removed)")
+    return out

@@ -78,7 +78,7 @@ def test_readme_first_command_runs_first_stages_without_activated_env(tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
     assert "decoy" not in out
-    assert re.findall(r"Running stage '([^']+)'", out) == ["validate", "split"]
+    assert re.findall(r"Running stage '([^']+)'", out) == ["validate", "curate", "split"]
     assert len((repo / "data/split/test.jsonl").read_text().splitlines()) > 0
     assert (repo / "metrics/split.json").exists()
 

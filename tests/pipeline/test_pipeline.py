@@ -77,6 +77,7 @@ def make_project(repo: Path, params: dict) -> Path:
     (repo / ".gitignore").write_text(".venv\n")
     (repo / "data/demo").mkdir(parents=True)
     shutil.copy(ROOT / "data/demo/synthetic_tweet_replies.jsonl", repo / "data/demo/")
+    shutil.copytree(ROOT / "data/probes", repo / "data/probes")
     (repo / "params.yaml").write_text(yaml.safe_dump(params))
     for d in ("metrics", "plots"):
         (repo / d).mkdir()
@@ -104,7 +105,7 @@ def repo(tmp_path_factory):
 
 def test_full_dag_runs_and_report_answers_questions(repo):
     stages = ran_stages((repo / "first_repro.log").read_text())
-    expected = {"validate", "split", "base_model", "reward_model", "probe_rewards", "generate_base", "report",
+    expected = {"validate", "curate", "split", "base_model", "reward_model", "probe_rewards", "generate_base", "report",
                 "grpo_setrl@1", "generate_setrl@1"}  # the exploratory arm: exploratory_seeds only
     for s in SEEDS:
         expected |= {f"{n}@{s}" for n in ("sft_baseline", "sft_polychromic", "warmstart_baseline",
@@ -144,6 +145,9 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     probes = json.loads((repo / "metrics/reward_probes.json").read_text())
     assert {"learned_reward", "heuristic_reward", "training_reward (hybrid)", "oracle"} == set(probes["scorers"])
     assert probes["scorers"]["oracle"]["probes"]["verbatim_copy"]["share_above_median_human"] == 0.0
+    labelled = json.loads((repo / "metrics/probe_set.json").read_text())
+    assert {"oracle", "learned_reward", "reference_similarity"} <= set(labelled["scorers"])
+    assert "## Judges and rewards on real model output" in (repo / "metrics/report.md").read_text()
     assert json.loads((repo / "metrics/split.json").read_text())["tweet_texts_in_two_splits"] == 0
     # training curves exist as dvclive TSVs (declared plots)
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/diversity_score.tsv"

@@ -177,3 +177,19 @@ def test_process_count_must_split_every_global_batch(tmp_path):
     path = write_params(tmp_path, lambda p: p.update(distributed={"processes": 3}))
     with pytest.raises(ParamsError, match=r"sft\.batch_size: 8 does not split evenly over distributed.processes=3"):
         load_params(path)
+
+
+def test_curate_block_bounds_and_min_max(tmp_path):
+    params = load_params("params.yaml")
+    assert params.curate.min_reply_likes == 5 and params.curate.max_followers == 20000
+    path = write_params(tmp_path, lambda p: p["curate"].update(min_chars=300))      # above max_chars 280
+    with pytest.raises(ParamsError, match=r"curate\.min_chars: 300 must be <= max_chars=280"):
+        load_params(path)
+    path = write_params(tmp_path, lambda p: p["curate"].update(min_followers=300, max_followers=0))  # 0: no cap
+    assert load_params(path).curate.min_followers == 300
+    path = write_params(tmp_path, lambda p: p["curate"].update(top_per_tweet=-1))
+    with pytest.raises(ParamsError, match=r"^curate\.top_per_tweet: must be >= 0, got -1$"):
+        load_params(path)
+    path = write_params(tmp_path, lambda p: p["curate"].update(min_likes=5))         # typo of min_reply_likes
+    with pytest.raises(ParamsError, match=r"curate\.min_likes: unknown key"):
+        load_params(path)

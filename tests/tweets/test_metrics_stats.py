@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from polyreply.tweets.metrics import (bertscore_f1, bleu, chrf, distinct_n, leave_one_out_best, max_at_k,
+from polyreply.tweets.metrics import (bertscore_f1, bleu, chrf, chrf_echo, distinct_n, leave_one_out_best, max_at_k,
                                       mean_pairwise_cosine_distance, pass_at_k, rouge_l, self_bleu)
 from polyreply.tweets.scoring import human_reference_similarities, reference_similarities
 from polyreply.stats import (cohens_d_paired, compare, holm, mean_ci_across_seeds, minimum_detectable_effect,
@@ -96,18 +96,20 @@ def test_leave_one_out_reference_similarity_scores_a_new_human_like_the_others()
     """Hold out each human reply in turn as the "model" reply: by exchangeability its mean score must equal
     the remaining humans' mean score. Scoring the model against all references (the old rule) inflates it."""
     assert leave_one_out_best([0.2, 0.9, 0.5]) == pytest.approx((0.9 + 0.9 + 0.5) / 3)
+    tweet = "Caught the sunset over the bay from the ferry tonight"
     replies = ["love this, where is it?", "the light in this photo is unreal", "ok", "wow amazing shot of the bay",
                "where is this? the bay looks unreal", "first!"]
+    assert all(chrf_echo(r, tweet) == 0.0 for r in replies)   # no echoes: every reply is a reference, no discount
     model, human, old = [], [], []
     for i, reply in enumerate(replies):
         refs = replies[:i] + replies[i + 1:]
-        model.append(reference_similarities(reply, refs))
-        human.extend(human_reference_similarities(refs))
+        model.append(reference_similarities(reply, refs, tweet))
+        human.extend(human_reference_similarities(refs, tweet))
         old.append(max(chrf(reply, r) for r in refs))
     assert np.mean(model) == pytest.approx(np.mean(human), abs=1e-12)
     assert np.mean(old) > np.mean(human) + 0.01   # red on the defect: one extra reference to match
     with pytest.raises(ValueError):
-        human_reference_similarities(["only one"])
+        human_reference_similarities(["only one"], tweet)
 
 
 def test_sign_flip_p_exact_hand_values():

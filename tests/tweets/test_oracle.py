@@ -3,8 +3,25 @@ import math
 
 import pytest
 
-from polyreply.tweets.oracle import (WEIGHTS, echo_score, length_term, oracle_parts, true_engagement,
-                                     tweet_topic)
+from polyreply.io import read_jsonl
+from polyreply.tweets.grammar import (
+    END,
+    NUM,
+    START,
+    grammaticality,
+    reply_trigrams,
+    tokens,
+    trigrams_of_chain,
+)
+from polyreply.tweets.oracle import (
+    WEIGHTS,
+    echo_score,
+    length_term,
+    oracle_parts,
+    repetition_score,
+    true_engagement,
+    tweet_topic,
+)
 
 TWEET = "Just planted my first tomatoes of the season. Fingers crossed!"
 
@@ -45,7 +62,7 @@ def test_echo_and_rewording_score_low():
 @pytest.mark.parametrize("junk", ["", ".", "So true!", "Great post!", "Follow me for daily content!",
                                   "amazing " * 12, "tomatoes compost soil water sun mulch harvest 30"])
 def test_junk_scores_below_a_plain_relevant_reply(junk):
-    plain = "Good luck with the tomatoes this season!"
+    plain = "Good luck with tomatoes!"  # a RELEVANT_SHORT template: the world's own language
     assert true_engagement(TWEET, junk) < true_engagement(TWEET, plain)
 
 
@@ -57,8 +74,8 @@ def test_off_topic_specific_earns_no_specificity():
 
 
 def test_hostile_tone_costs():
-    kind = oracle_parts(TWEET, "Love the tomatoes idea, enjoy the season!")
-    rude = oracle_parts(TWEET, "Nobody cares about your tomatoes.")
+    kind = oracle_parts(TWEET, "Love this! Good luck with tomatoes!")
+    rude = oracle_parts(TWEET, "Nobody cares about tomatoes.")
     assert kind["tone"] > 0 > rude["tone"]
 
 
@@ -66,3 +83,84 @@ def test_length_term_hand_values():
     assert [length_term(n) for n in (0, 3, 4, 9, 10, 28, 38)] == pytest.approx(
         [-0.8, -0.8, -0.2, 0.0, 0.3, 0.3, 0.0])
     assert math.isclose(length_term(9), -0.2 + 0.04 * 5)
+
+
+# --- the world's language (grammar.py) and what a 135M model actually writes ---
+
+def test_chain_trigrams_hand_computed():
+    # chain: ("a" | "b"), then "c d", then ("" | "e")
+    chain = [{("a",), ("b",)}, {("c", "d")}, {(), ("e",)}]
+    expected = {(START, "a", "c"), ("a", "c", "d"), (START, "b", "c"), ("b", "c", "d"),
+                ("c", "d", END), ("c", "d", "e"), ("d", "e", END)}
+    assert trigrams_of_chain(chain) == expected
+
+
+def test_tokens_and_reply_trigrams():
+    assert tokens("Mix in 30% compost.") == ["mix", "in", NUM, "compost"]
+    assert reply_trigrams("Enjoy pancakes!") == [(START, "enjoy", "pancakes"), ("enjoy", "pancakes", END)]
+    assert reply_trigrams("") == [(START, END)]
+
+
+def test_grammaticality_hand_values(monkeypatch):
+    import polyreply.tweets.grammar as grammar
+    # a world whose only reply is "a b"
+    monkeypatch.setattr(grammar, "world_trigrams", lambda: frozenset({(START, "a", "b"), ("a", "b", END)}))
+    monkeypatch.setattr(grammar, "world_bigrams_and_words", lambda: (
+        frozenset({(START, "a"), ("a", "b"), ("b", END)}), frozenset({START, "a", "b", END})))
+    assert grammar.grammaticality("A b!") == (1.0, True)
+    # words 1/2, bigrams (<s> a) of (<s> a)(a c)(c </s>): 1/3, trigrams 0/2; "a c" ends where no reply ends
+    assert grammar.grammaticality("a c") == (pytest.approx((1 / 2 + 1 / 3 + 0) / 3), False)
+    assert grammar.grammaticality("") == (0.0, False)
+
+
+def test_grammaticality_in_the_demo_world():
+    assert grammaticality("Enjoy pancakes!") == (1.0, True)          # "Enjoy {thing}!"
+    g, ends = grammaticality("Tip for pancakes: rest the dough for 12 hours in the")   # cut off mid-sentence
+    assert 0.9 < g < 1.0 and not ends
+    g, _ = grammaticality("Great question! Pancakes are a delicious breakfast food that many people enjoy.")
+    assert g < 0.5
+
+
+def test_every_demo_reply_and_tweet_is_in_the_worlds_language():
+    rows = read_jsonl("data/demo/synthetic_tweet_replies.jsonl")
+    assert all(grammaticality(r["reply"]) == (1.0, True) for r in rows)
+    assert all(grammaticality(r["tweet"]) == (1.0, True) for r in rows)
+
+
+def test_repetition_hand_values():
+    assert repetition_score(["a", "b", "c", "d", "e"]) == 0.0                      # < 6 words
+    assert repetition_score(["one", "two", "three", "four", "five", "six"]) == 0.0
+    loop = ["so", "glad", "you", "enjoy", "it", "so", "glad", "you", "enjoy", "it"]             # 8 trigrams, 3 repeat
+    assert repetition_score(loop) == pytest.approx(min(1.0, (3 / 8 - 0.1) / 0.3))
+
+
+PANCAKES = "Made pancakes from scratch today and it actually worked. Big day."
+GOOD = "Love this! With pancakes, keep the heat at medium so it does not burn. Hope that helps."
+
+
+@pytest.mark.parametrize("bad", [
+    # what SmolLM2-135M wrote (base and trained models of the earlier demo world)
+    ("Haha, never take a Friday off sick, that's just lazy. Today's normal Tuesday is to make pancakes with "
+    "sauce and sometimes won't bake the right"),
+    "I'm so glad you're enjoying your new drum set! I'm so glad you're enjoying your new drum set!",
+    "Great question! Pancakes are a delicious breakfast food that many people enjoy.",
+    "Sure! Here's a reply to the tweet: Love this!",
+    "Enjoy pancakes! Enjoy pancakes! Enjoy pancakes! Enjoy pancakes!",
+    "pancakes dough oven heat salt spices",
+    PANCAKES, "This! " + PANCAKES, "",
+])
+def test_model_failure_modes_score_far_below_a_good_reply(bad):
+    assert true_engagement(PANCAKES, bad) < true_engagement(PANCAKES, GOOD) - 1.5
+
+
+def test_incoherent_text_is_gated_not_just_penalised():
+    text = "Great question! Pancakes are a delicious breakfast food that many people enjoy."
+    p, g = oracle_parts(PANCAKES, text), grammaticality(text)[0]
+    assert p["incoherence"] == pytest.approx(1 - g) and p["unfinished"] == 1.0
+    free = oracle_parts(PANCAKES, "Enjoy pancakes!")          # the same rules on a text in the language
+    assert p["relevance"] == pytest.approx(g * 0.6) and free["relevance"] == pytest.approx(0.6)
+    cut = oracle_parts(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the")
+    whole = oracle_parts(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the fridge.")
+    assert cut["unfinished"] == 1.0 and whole["unfinished"] == 0.0 and whole["incoherence"] == 0.0
+    assert true_engagement(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the") < \
+        true_engagement(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the fridge.") - 1.0

@@ -11,12 +11,12 @@ from polyreply.tweets.rewards import heuristic_reward
 PROMPTS = [
     {"tweet_id": "a", "tweet": "Just planted my first tomatoes of the season. Fingers crossed!",
      "references": ["With tomatoes, water them at the base early in the morning. Hope that helps.", "So true!",
-                    "Good luck with the tomatoes this season!"],
+                    "Good luck with tomatoes!"],
      "best_reference": "With tomatoes, water them at the base early in the morning. Hope that helps."},
     {"tweet_id": "b", "tweet": "Watching the rocket launch live right now. The booster landing was incredible.",
-     "references": ["The booster landed 8 minutes after liftoff, wild to watch the rocket come back.", "Wow.",
+     "references": ["Re the rocket launch: the booster landed 8 minutes after liftoff.", "Wow.",
                     "Did the rocket launch live up to expectations?"],
-     "best_reference": "The booster landed 8 minutes after liftoff, wild to watch the rocket come back."},
+     "best_reference": "Re the rocket launch: the booster landed 8 minutes after liftoff."},
 ]
 
 
@@ -30,7 +30,8 @@ def test_probe_set_has_every_kind_and_off_topic_is_from_another_topic():
     probes = probe_replies(PROMPTS)
     kinds = {p["kind"] for p in probes}
     assert kinds == {"verbatim_copy", "copy_behind_opener", "generic_one_liner", "self_promotion", "empty",
-                     "near_empty", "repeated_words", "off_topic_specific"}
+                     "near_empty", "repeated_words", "off_topic_specific", "phrase_loop", "assistant_boilerplate",
+                     "long_vague", "unfinished", "non_sequitur"}
     off = {p["tweet_id"]: p["reply"] for p in probes if p["kind"] == "off_topic_specific"}
     assert off == {"a": PROMPTS[1]["best_reference"], "b": PROMPTS[0]["best_reference"]}
     assert [p["reply"] for p in probes if p["kind"] == "verbatim_copy"] == [PROMPTS[0]["tweet"], PROMPTS[1]["tweet"]]
@@ -53,3 +54,28 @@ def test_table_flags_a_copy_loving_reward_and_passes_the_oracle():
 def test_table_raises_on_non_finite_scores():
     with pytest.raises(FloatingPointError, match="bad"):
         probe_table(PROMPTS, probe_replies(PROMPTS), {"bad": lambda t, r: np.full(len(t), np.nan)})
+
+
+def test_auc_and_labelled_set_table_hand_values():
+    from polyreply.tweets.probes import auc, labelled_set_table
+    assert auc(np.array([2.0, 3.0]), np.array([1.0, 2.0])) == pytest.approx((1 + 0.5 + 1 + 1) / 4)
+    rows = [{"label": "good_human"}] * 3 + [{"label": "loop"}] * 2 + [{"label": "echo"}]
+    table = labelled_set_table(rows, {"s": np.array([1.0, 2.0, 3.0, 2.5, 0.0, -1.0])})["s"]
+    assert table["good_median"] == 2.0
+    assert table["classes"]["loop"] == {"auc": pytest.approx(4 / 6), "share_above_good_median": 0.5,
+                                        "mean": 1.25, "n": 2}
+    assert table["classes"]["echo"]["auc"] == 1.0 and table["classes"]["echo"]["share_above_good_median"] == 0.0
+    with pytest.raises(ValueError, match="good_human"):
+        labelled_set_table([{"label": "loop"}], {"s": np.array([0.0])})
+
+
+def test_oracle_separates_good_human_replies_from_every_failure_of_real_model_output():
+    """The committed labelled set (data/probes/README.md): AUC >= 0.95 and <= 5% above the good median."""
+    from polyreply.io import read_jsonl
+    from polyreply.tweets.probes import FAILURE_CLASSES, labelled_set_table
+    rows = read_jsonl("data/probes/labelled_replies.jsonl")
+    scores = np.array([true_engagement(r["tweet"], r["reply"]) for r in rows])
+    classes = labelled_set_table(rows, {"oracle": scores})["oracle"]["classes"]
+    assert {"loop", "boilerplate", "incoherent"} <= set(classes)
+    for c in set(classes) & set(FAILURE_CLASSES):
+        assert classes[c]["auc"] >= 0.95 and classes[c]["share_above_good_median"] <= 0.05, (c, classes[c])

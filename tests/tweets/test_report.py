@@ -153,3 +153,36 @@ def test_saturated_pass_at_k_is_flagged_and_the_set_rl_arm_uses_its_own_seeds():
     res = analyse(rows, CFG)
     assert res["saturation"]["saturated"] and res["saturation"]["base_pass_at_kmax"] == 1.0
     assert all(t["seeds"] == [1] for t in res["set_rl"].values())
+
+
+def test_curation_section_shows_the_data_card():
+    from polyreply.tweets.report import curation_lines
+    card = {"rows_in": 8, "rows_kept": 2, "rows_removed": 6, "kept_share": 0.25, "tweets_in": 3, "tweets_with_kept": 1,
+            "rule_order": ["likes", "length", "author_cap"],   # metrics/curation.json sorts the keys of "rules"
+            "rules": {"author_cap": {"rule": "off", "removed_alone": 0, "removed_first": 0},
+                      "length": {"rule": "reply characters in [30, 280]", "removed_alone": 4, "removed_first": 3},
+                      "likes": {"rule": "reply_likes in [5, 500]", "removed_alone": 3, "removed_first": 3}},
+            "oracle_mean": {"all": 0.5, "kept": 2.0},
+            "style_mix": {"all": {"echo": 0.75, "specific": 0.25}, "kept": {"specific": 1.0}}}
+    text = "\n".join(curation_lines(card))
+    assert text.startswith("## Training data (curation)")
+    assert "2 of 8 validated pairs (25.0%; 1 of 3 tweets)" in text
+    assert "Oracle mean (true engagement): all pairs 0.500, kept 2.000." in text
+    assert "| likes | reply_likes in [5, 500] | 3 | 3 |\n| length | reply characters in [30, 280] | 4 | 3 |" in text
+    assert "| **all** | | | 6 |" in text and "Off: author_cap." in text and "| author_cap |" not in text
+    assert "echo 0.75 -> 0.00, specific 0.25 -> 1.00" in text
+    real = {k: v for k, v in card.items() if k not in ("oracle_mean", "style_mix")}   # real data: no oracle, no styles
+    assert "Oracle" not in "\n".join(curation_lines(real)) and "Style mix" not in "\n".join(curation_lines(real))
+    assert curation_lines(None) == []
+
+
+def test_probe_set_section_marks_failure_classes():
+    from polyreply.tweets.report import probe_set_lines
+    cell = {"auc": 0.97, "share_above_good_median": 0.04, "mean": -2.0, "n": 25}
+    table = {"labels": {"good_human": 100, "loop": 25, "acceptable": 10}, "failure_classes": ["loop"],
+             "scorers": {"oracle": {"classes": {"loop": cell, "acceptable": {**cell, "auc": 0.6}}}}}
+    text = "\n".join(probe_set_lines(table))
+    assert "| loop | 0.97 (4%) |" in text
+    assert "| acceptable (not a failure) | 0.60 (4%) |" in text
+    assert "good_human 100, loop 25, acceptable 10" in text
+    assert probe_set_lines(None) == []
