@@ -23,12 +23,11 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .grammar import (CLOSERS, ECHO, ECHO_ENDS, FILLER_PHRASES, GENERIC, HOSTILE, OPENERS, PROMO, QUESTIONS,
-                      RELEVANT_SHORT, SPECIFIC, SPECIFIC_QUESTIONS, TWEET_CLOSERS, TWEET_OPENERS)
+from .grammar import (_ALTERNATION, CLOSERS, ECHO, ECHO_ENDS, FILLER_PHRASES, GENERIC, HOSTILE, OPENERS, PROMO,
+                      QUESTIONS, RELEVANT_SHORT, SPECIFIC, SPECIFIC_QUESTIONS, TWEET_CLOSERS, TWEET_OPENERS)
 from .lexicon import TOPICS
 from .oracle import true_engagement
 
@@ -36,7 +35,6 @@ STYLE_WEIGHTS = {
     "specific": 0.20, "specific_question": 0.05, "relevant_short": 0.13, "question": 0.11, "generic": 0.12,
     "off_topic": 0.09, "hostile": 0.06, "rambling": 0.07, "promo": 0.07, "echo": 0.10,
 }
-_ALTERNATION = re.compile(r"\{([^{}]*\|[^{}]*)\}")
 
 
 def fill(rng: random.Random, template: str, **slots: str) -> str:
