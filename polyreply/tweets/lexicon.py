@@ -229,6 +229,10 @@ TOPIC_NEUTRAL = frozenset("""long new first whole big best last home away local 
 day days week weeks year years time start hard short half second own plan""".split())
 PROMO_MARKERS = ("follow me", "link in bio", "dm me", "check out my", "my course", "subscribe", "my profile",
                  "my channel", "my newsletter", "use my code", "click the link")
+# An assistant talking about its task, not a person replying: the wrappers chat models put around a reply.
+ASSISTANT_MARKERS = ("here's a reply", "here is a reply", "reply to the tweet", "reply to this tweet",
+                     "i hope this helps", "let me know if", "as an ai", "as a language model", "i'm here to help", "happy to help",
+                     "i'm sorry for any", "feel free to")
 
 
 def topic_vocabulary() -> dict[str, frozenset[str]]:

@@ -146,7 +146,6 @@ def rouge_l(candidate: str, references: list[str]) -> float:
     """Best ROUGE-L F1 of the candidate against any reference."""
     if not references:
         raise ValueError("rouge_l needs at least one reference")
-    from rouge_score import rouge_scorer
     scorer = _rouge()
     return max(scorer.score(ref, candidate)["rougeL"].fmeasure for ref in references)
 

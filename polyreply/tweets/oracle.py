@@ -18,30 +18,38 @@ novel = C(reply) - C(tweet) - FILLER (words that add something):
     grammar     = g in [0, 1]: mean of the shares of the reply's words, bigrams and trigrams (with <s>,
                   </s>) found in the world's language (grammar.world_trigrams())
     incoherence = 1 - g
-    unfinished  = 1 when the last trigram (..., </s>) is not one a reply of this world ends with
-    relevance   = g x min(1, 0.6 [reply names a tweet word] + 0.2 |novel ∩ V_T|)
-    specificity = relevance x min(1, 0.4 [reply has a number] + 0.15 |novel ∩ V_T| + min(0.2, 0.05 |novel|))
-    tone        = g x clip(0.6 [friendly word] + 0.4 [on-topic question] - 1.2 [hostile word], -1, 1)
-    length      = g x (-0.8 for <= 3 words, rises to 0.3 at 10-28 words, falls 0.03 per word after 28)
-    generic     = 1 for a stock reply ("So true!") or a reply with no tweet word and nothing novel
-    promo       = 1 for self-promotion ("follow me", "link in bio", ...)
+    unfinished  = 1 when the reply stops mid-sentence: its last character is a letter, digit, comma, colon
+                  or dash, and its last trigram (..., </s>) is not one a reply of this world ends with
     repetition  = for >= 6 words, the larger of clip((0.6 - type/token ratio) / 0.3, 0, 1) and
                   clip((l - 0.1) / 0.3, 0, 1), l = share of the reply's word trigrams that repeat an
                   earlier one (a phrase loop keeps its type/token ratio, not its trigrams)
-    word_salad  = 1 for >= 6 words with < 15% function words (a keyword list, not a sentence)
-    off_topic   = 1 when the reply names no tweet word and no word of T but a word of another topic
+    off_topic   = 1 when more of the reply marks another topic than T (topic_markers: its words in a topic's
+                  vocabulary, +2 per subject of that topic it names); for a tweet of no clear topic, when it
+                  names no tweet word but marks some topic
     echo        = max(clip((b - 0.3) / 0.4, 0, 1), clip((c - 0.6) / 0.3, 0, 1) [|novel| < 3])
                   b = share of the tweet's word bigrams found in the reply,
                   c = share of the tweet's content words found in the reply (a reworded copy)
+    read        = g (1 - repetition) (1 - 0.5 unfinished) (1 - off_topic) (1 - echo): the share of the
+                  reply's content a reader takes in (what reads as the language, said once, finished, about
+                  this tweet and new to it)
+    relevance   = read x min(1, 0.6 [reply names a tweet word] + 0.2 |novel ∩ V_T|)
+    specificity = relevance x min(1, 0.4 [reply has a number] + 0.15 |novel ∩ V_T| + min(0.2, 0.05 |novel|))
+    tone        = read x clip(0.6 [friendly word] + 0.4 [on-topic question] - 1.2 [hostile word], -1, 1)
+    length      = read x (-0.8 for <= 3 words, rises to 0.3 at 10-28 words, falls 0.03 per word after 28)
+    generic     = 1 for a stock reply ("So true!") or a reply with no tweet word and nothing novel
+    promo       = 1 for self-promotion ("follow me", "link in bio", ...)
+    assistant   = 1 for a chat assistant's wrapper ("here's a reply", "i hope this helps", "as an ai", ...)
+    word_salad  = 1 for >= 6 words with < 15% function words (a keyword list, not a sentence)
 
     true_engagement = 1.2 relevance + 0.9 specificity + length + 0.5 tone - 2.5 incoherence
-                      - 1.0 unfinished - 0.8 generic - 1.2 promo - 1.0 repetition - 2.0 word_salad
-                      - 1.0 off_topic - 2.0 echo
+                      - 1.0 unfinished - 0.8 generic - 1.2 promo - 1.5 assistant - 1.5 repetition
+                      - 2.0 word_salad - 1.0 off_topic - 2.0 echo
 
-Echoing or rewording the tweet adds nothing for its readers, so it scores low, as on a real
-platform; an off-topic reply earns no specificity (specificity counts only when relevant) and
-pays the off-topic penalty when it is about another topic of the demo world. A text the world's
-grammar cannot produce at all scores -2.5 - 1.0 (incoherent, unfinished) whatever its words.
+The penalties say what is wrong; `read` makes sure a broken reply keeps none of the credit its words
+would earn in a sound one (a loop of the best reply, a copy of the tweet behind "Love this!", a
+friendly specific reply about another topic all fall below the typical human reply; probes.py). A
+text the world's grammar cannot produce at all scores about -2.5 (incoherent), -3.5 when it also
+stops mid-sentence.
 """
 from __future__ import annotations
 
@@ -51,17 +59,21 @@ import itertools
 from ..text import STOPWORDS, content_words, words
 from .grammar import grammaticality
 from .lexicon import (
+    ASSISTANT_MARKERS,
     FILLER,
     FRIENDLY,
     HOSTILE,
     PROMO_MARKERS,
     STOCK_REPLIES,
+    TOPICS,
     topic_vocabulary,
 )
 
 WEIGHTS = {"relevance": 1.2, "specificity": 0.9, "length": 1.0, "tone": 0.5, "incoherence": -2.5,
-           "unfinished": -1.0, "generic": -0.8, "promo": -1.2, "repetition": -1.0, "word_salad": -2.0,
+           "unfinished": -1.0, "generic": -0.8, "promo": -1.2, "assistant": -1.5,
+           "repetition": -1.5, "word_salad": -2.0,
            "off_topic": -1.0, "echo": -2.0}
+UNFINISHED_READ = 0.5  # share of a cut-off reply's content its reader misses
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,6 +130,33 @@ def echo_score(tweet: str, reply: str, n_novel: int) -> float:
     return max(min(1.0, max(0.0, (b - 0.3) / 0.4)), reworded)
 
 
+def closes_sentence(text: str) -> bool:
+    """Whether the text ends as a finished sentence does: anything but a letter, digit, comma, colon or dash."""
+    text = text.rstrip()
+    return bool(text) and not (text[-1].isalnum() or text[-1] in ",;:-(")
+
+
+@functools.lru_cache(maxsize=1)
+def _subjects() -> dict[str, tuple[str, ...]]:
+    """Each topic's subjects ("cold outreach", "the title race") as lower-case word strings."""
+    return {name: tuple(" ".join(words(t)) for t in spec["things"]) for name, spec in TOPICS.items()}
+
+
+def topic_markers(joined: str, c_reply: set[str]) -> dict[str, int]:
+    """Per topic: the reply's words that mark it, plus 2 for each of its subjects the reply names."""
+    padded = f" {joined} "
+    return {name: len(c_reply & v) + 2 * sum(f" {s} " in padded for s in _subjects()[name])
+            for name, v in _vocab().items()}
+
+
+def is_off_topic(topic: str | None, counts: dict[str, int], names_tweet_word: bool) -> bool:
+    """The reply is about another topic: more of it marks another topic than the tweet's (topic_markers),
+    or (tweet of no clear topic) it names no tweet word and marks some topic."""
+    if topic is None:
+        return not names_tweet_word and any(counts.values())
+    return max((n for name, n in counts.items() if name != topic), default=0) > counts[topic]
+
+
 def oracle_parts(tweet: str, reply: str) -> dict[str, float]:
     """Every rule of the module docstring, each in its own range (see there)."""
     toks = words(reply)
@@ -137,16 +176,22 @@ def oracle_parts(tweet: str, reply: str) -> dict[str, float]:
     joined = " ".join(toks)
     generic = float(joined in STOCK_REPLIES or (not names_tweet_word and not novel))
     promo = float(any(m in joined for m in PROMO_MARKERS))
+    assistant = float(any(m in joined for m in ASSISTANT_MARKERS))
     repetition = repetition_score(toks)
-    other_topics = {w for name, v in _vocab().items() if name != topic for w in v}
-    off_topic = float(not names_tweet_word and not on_topic and bool(novel & other_topics))
+    off_topic = float(is_off_topic(topic, topic_markers(joined, c_reply), names_tweet_word))
     function_share = sum(w in STOPWORDS for w in toks) / len(toks) if toks else 0.0
     word_salad = float(len(toks) >= 6 and function_share < 0.15)
     g, ends_well = grammaticality(reply)
-    return {"relevance": g * relevance, "specificity": g * relevance * specificity,
-            "length": g * length_term(len(toks)), "tone": g * tone, "incoherence": 1.0 - g,
-            "unfinished": float(not ends_well), "generic": generic, "promo": promo, "repetition": repetition, "word_salad": word_salad,
-            "off_topic": off_topic, "echo": echo_score(tweet, reply, len(novel))}
+    unfinished = float(not ends_well and not closes_sentence(reply))
+    echo = echo_score(tweet, reply, len(novel))
+    # How much of the reply's content its reader takes in: only what reads as the language, once, finished,
+    # new and about this tweet (a friendly, well-sized copy or reply about something else earns nothing).
+    read = g * (1.0 - repetition) * (1.0 - UNFINISHED_READ * unfinished) * (1.0 - off_topic) * (1.0 - echo)
+    return {"relevance": read * relevance, "specificity": read * relevance * specificity,
+            "length": read * length_term(len(toks)), "tone": read * tone, "incoherence": 1.0 - g,
+            "unfinished": unfinished, "generic": generic, "promo": promo, "assistant": assistant,
+            "repetition": repetition, "word_salad": word_salad,
+            "off_topic": off_topic, "echo": echo}
 
 
 def true_engagement(tweet: str, reply: str) -> float:

@@ -182,7 +182,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
         L.append(f"| {run} | {fmt(s['reward_first'])} | {fmt(s['reward_last'])} | {fmt(s['oracle_first'])} | "
                  f"{fmt(s['oracle_last'])} |")
     cols = (list(dict.fromkeys([f"mean_score/{pj}", f"max@{kmax}/{pj}", f"pass@{kmax}/{pj}",
-                                f"mean_score/reference_similarity"]))
+                                "mean_score/reference_similarity"]))
             + [f"mean_score/{j}" for j in TRAINING_REWARD_JUDGES]
             + ["semantic_diversity", "self_bleu", "distinct_2", "share_echo", "rouge_l"]
             + (["bertscore_f1"] if cfg.bertscore else []))

@@ -15,13 +15,16 @@ from polyreply.tweets.grammar import (
 )
 from polyreply.tweets.oracle import (
     WEIGHTS,
+    closes_sentence,
     echo_score,
     length_term,
     oracle_parts,
     repetition_score,
     true_engagement,
+    topic_markers,
     tweet_topic,
 )
+from polyreply.text import content_words, words
 
 TWEET = "Just planted my first tomatoes of the season. Fingers crossed!"
 
@@ -156,7 +159,7 @@ def test_model_failure_modes_score_far_below_a_good_reply(bad):
 def test_incoherent_text_is_gated_not_just_penalised():
     text = "Great question! Pancakes are a delicious breakfast food that many people enjoy."
     p, g = oracle_parts(PANCAKES, text), grammaticality(text)[0]
-    assert p["incoherence"] == pytest.approx(1 - g) and p["unfinished"] == 1.0
+    assert p["incoherence"] == pytest.approx(1 - g) and p["unfinished"] == 0.0   # free English, but finished
     free = oracle_parts(PANCAKES, "Enjoy pancakes!")          # the same rules on a text in the language
     assert p["relevance"] == pytest.approx(g * 0.6) and free["relevance"] == pytest.approx(0.6)
     cut = oracle_parts(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the")
@@ -164,3 +167,59 @@ def test_incoherent_text_is_gated_not_just_penalised():
     assert cut["unfinished"] == 1.0 and whole["unfinished"] == 0.0 and whole["incoherence"] == 0.0
     assert true_engagement(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the") < \
         true_engagement(PANCAKES, "Tip for pancakes: rest the dough for 12 hours in the fridge.") - 1.0
+
+
+@pytest.mark.parametrize("text,closed", [("Not really.", True), ("Worth it!", True), ("Why?", True),
+                                          ("Great 🎉", True), ('He said "go."', True), ("rest it in the", False),
+                                          ("for 12", False), ("and then,", False), ("Re basil:", False), ("", False)])
+def test_a_sentence_is_closed_by_its_last_character(text, closed):
+    assert closes_sentence(text) is closed
+
+
+def test_unfinished_means_cut_off_not_outside_the_language():
+    assert oracle_parts(PANCAKES, "Not really.")["unfinished"] == 0.0            # short, foreign, but finished
+    assert oracle_parts(PANCAKES, "Not really, I think the")["unfinished"] == 1.0
+    assert oracle_parts(PANCAKES, "Enjoy pancakes")["unfinished"] == 0.0          # a world ending, no full stop
+
+
+def test_a_cut_off_reply_keeps_half_of_its_content():
+    cut = "Love this! With pancakes, keep the heat at medium so it does not"
+    p, g = oracle_parts(PANCAKES, cut), grammaticality(cut)[0]
+    assert p["unfinished"] == 1.0 and p["relevance"] == pytest.approx(g * 0.5 * 0.6)   # names "pancakes" only
+    assert p["tone"] == pytest.approx(g * 0.5 * 0.6)
+
+
+def test_a_loop_of_the_best_reply_earns_no_content():
+    loop = " ".join([GOOD] * 3)
+    p = oracle_parts(PANCAKES, loop)
+    assert p["repetition"] == 1.0
+    assert p["relevance"] == p["specificity"] == p["tone"] == p["length"] == 0.0
+    assert true_engagement(PANCAKES, loop) == pytest.approx(-1.5 - 2.5 * p["incoherence"])
+    assert true_engagement(PANCAKES, loop) < true_engagement(PANCAKES, GOOD) - 2.0
+
+
+def test_a_copy_behind_an_opener_earns_no_content():
+    p = oracle_parts(PANCAKES, "Love this! " + PANCAKES)
+    assert p["echo"] == 1.0 and p["relevance"] == p["tone"] == p["length"] == 0.0
+    assert true_engagement(PANCAKES, "Love this! " + PANCAKES) == pytest.approx(-2.0 - 2.5 * p["incoherence"])
+
+
+FOOTBALL = "So everyone is talking about the midfield today. Send help."
+STARTUP_REPLY = "Does this match your experience with cold outreach? For me, hire for ownership, not for a title."
+
+
+def test_off_topic_is_what_the_reply_is_about_not_a_shared_word():
+    # "title" and "match" are football words, but the reply names a startup subject and two startup words
+    m = topic_markers(" ".join(words(STARTUP_REPLY)), content_words(STARTUP_REPLY))
+    assert (m["football"], m["startups"]) == (2, 2 + 2)
+    p = oracle_parts(FOOTBALL, STARTUP_REPLY)
+    assert p["off_topic"] == 1.0 and p["relevance"] == p["tone"] == p["length"] == 0.0
+    assert true_engagement(FOOTBALL, STARTUP_REPLY) == pytest.approx(-1.0)
+    on = "Great point. Re the midfield: the press drops after the 70th minute."
+    assert oracle_parts(FOOTBALL, on)["off_topic"] == 0.0 and true_engagement(FOOTBALL, on) > 1.5
+
+
+def test_assistant_wrapper_is_penalised():
+    wrapped = f"Sure! Here's a reply to the tweet: {GOOD} Let me know if you need anything else."
+    assert oracle_parts(PANCAKES, wrapped)["assistant"] == 1.0 and oracle_parts(PANCAKES, GOOD)["assistant"] == 0.0
+    assert true_engagement(PANCAKES, wrapped) < true_engagement(PANCAKES, GOOD) - 2.0
