@@ -104,12 +104,12 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
     r = torch.tensor(grouped, dtype=torch.float32)
     ids, attn, p_len, cmask = rollout.input_ids, rollout.attention_mask, rollout.prompt_len, rollout.completion_mask
     with torch.no_grad():
-        ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature)
-        old_logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature) if cfg.num_iterations > 1 else None
+        ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature, group=g)
+        old_logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature, group=g) if cfg.num_iterations > 1 else None
     trainable = [p for p in policy.parameters() if p.requires_grad]
     token_total = dist.token_total(cmask)
     for _ in range(cfg.num_iterations):
-        logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature)
+        logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature, group=g)
         loss, st = policy_gradient_loss(logp, old_logp if old_logp is not None else logp.detach(), ref_logp,
                                         adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff, token_total=token_total)
         optimizer.zero_grad(set_to_none=True)

@@ -22,18 +22,23 @@ from .sampling import Rollout, completion_mask_from_ids, sample_completions  # n
 
 
 def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int,
-                        temperature: float = 1.0) -> torch.Tensor:
+                        temperature: float = 1.0, group: int = 1) -> torch.Tensor:
     """Log-prob of every completion token in fp32, shape [N, L-P]; carries gradient if enabled.
 
     The decoder body runs in the model's compute dtype (bf16 where native); the output head and
     log-softmax run in fp32, on the positions that predict completion tokens only, so ratios, KL
     and losses never see bf16-rounded logits (a logit of 20 is only resolved to 0.125 in bf16).
+    ``group`` > 1: rows come in runs of ``group`` with one prompt (a rollout's samples), and the prompt
+    runs through the body once per run, its KV cache shared by the run's completions (``_shared_prompt_hidden``).
     """
     decoder, head = causal_lm_parts(model)
-    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
     with matmul_attention(decoder):
-        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                         use_cache=False).last_hidden_state[:, prompt_len - 1:-1]  # predicts positions P .. L-1
+        if group > 1:
+            hidden = _shared_prompt_hidden(decoder, input_ids, attention_mask, prompt_len, group)
+        else:
+            position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+            hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             use_cache=False).last_hidden_state[:, prompt_len - 1:-1]  # predicts positions P .. L-1
     if isinstance(head, torch.nn.Linear):
         logits = fp32_logits(hidden, head.weight)
         if head.bias is not None:
@@ -44,6 +49,31 @@ def completion_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Te
         logits = logits / temperature
     targets = input_ids[:, prompt_len:]
     return torch.gather(F.log_softmax(logits, dim=-1), 2, targets.unsqueeze(-1)).squeeze(-1)
+
+
+def _shared_prompt_hidden(decoder, input_ids, attention_mask, prompt_len: int, group: int) -> torch.Tensor:
+    """Hidden states predicting columns P .. L-1, the prompt run once per ``group`` rows.
+
+    GRPO's 16 rows are 4 prompts of ~80 tokens x 4 samples of <= 32: running each prompt once and
+    its KV cache (with gradient) under its 4 completions halves the tokens of every log-prob pass.
+    The result equals the full pass up to bf16 rounding of different batch shapes (the same
+    function; tests/core/test_policy_gradient.py checks values and LoRA gradients)."""
+    n = input_ids.shape[0]
+    prompts, prompt_mask = input_ids[::group, :prompt_len], attention_mask[::group, :prompt_len]
+    if n % group or not (torch.equal(prompts.repeat_interleave(group, 0), input_ids[:, :prompt_len])
+                         and torch.equal(prompt_mask.repeat_interleave(group, 0), attention_mask[:, :prompt_len])):
+        raise ValueError(f"completion_logprobs(group={group}): rows are not runs of {group} with one prompt")
+    positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    out = decoder(input_ids=prompts, attention_mask=prompt_mask, position_ids=positions[::group, :prompt_len],
+                  use_cache=True)
+    cache = out.past_key_values
+    cache.batch_repeat_interleave(group)
+    last = out.last_hidden_state[:, -1:].repeat_interleave(group, 0)          # predicts column P
+    if input_ids.shape[1] == prompt_len + 1:
+        return last
+    rest = decoder(input_ids=input_ids[:, prompt_len:-1], attention_mask=attention_mask[:, :-1],
+                   position_ids=positions[:, prompt_len:-1], past_key_values=cache, use_cache=True).last_hidden_state
+    return torch.cat([last, rest], dim=1)                                     # predicts P+1 .. L-1
 
 
 @contextmanager

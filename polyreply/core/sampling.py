@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .llama_decode import LlamaDecoder
+
 NUCLEUS_CANDIDATES = (256, 4096)   # top-k tiers tried before a full sort (see nucleus_sample)
 
 
@@ -102,13 +104,14 @@ def choose_tokens(logits: torch.Tensor, greedy_rows: torch.Tensor, temperature: 
 def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens: int,
                        temperature: float = 1.0, top_p: float = 1.0, greedy: bool = False,
                        with_greedy: bool = False, seed: int | None = None,
-                       prompt_seeds: list[int] | None = None) -> Rollout:
+                       prompt_seeds: list[int] | None = None, lean: bool = True) -> Rollout:
     """Sample ``n`` completions per prompt in one batched decode loop (never a per-sample loop).
 
     ``greedy``: one greedy completion per prompt instead. ``with_greedy``: n sampled rows and then
     one greedy row per prompt, decoded together. Rows are ordered prompt by prompt.
     ``prompt_seeds`` (one per prompt): row j of prompt i draws its t-th token from the t-th value
     of its own generator seeded (prompt_seeds[i], j), whatever else is in the batch.
+    ``lean``: decode with ``LlamaDecoder`` where it supports the model (else, or with False, transformers).
     """
     was_training = model.training
     model.eval()
@@ -129,10 +132,14 @@ def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens
     out = model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True,
                 logits_to_keep=1)
     cache = out.past_key_values
-    if reps > 1:
-        cache.batch_repeat_interleave(reps)
     logits = out.logits[:, -1].float().repeat_interleave(reps, dim=0)
     attention = prompt_mask.repeat_interleave(reps, dim=0)
+    decoder = LlamaDecoder.build(model) if lean and max_new_tokens > 1 else None
+    if decoder is not None:
+        decoder.start(cache, reps, attention, max_new_tokens)
+        del cache, out
+    elif reps > 1:
+        cache.batch_repeat_interleave(reps)
     next_position = positions[:, -1:].repeat_interleave(reps, dim=0) + 1
     finished = torch.zeros(attention.shape[0], dtype=torch.bool, device=attention.device)
     steps = []
@@ -144,11 +151,14 @@ def sample_completions(model, tok, prompt_batch: dict, *, n: int, max_new_tokens
         finished |= token == eos
         if bool(finished.all()) or step == max_new_tokens - 1:
             break
-        attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
-        out = model(input_ids=token[:, None], attention_mask=attention, position_ids=next_position,
-                    past_key_values=cache, use_cache=True)
+        if decoder is not None:
+            logits = decoder.step(token, next_position[:, 0], step).float()
+        else:
+            attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
+            out = model(input_ids=token[:, None], attention_mask=attention, position_ids=next_position,
+                        past_key_values=cache, use_cache=True)
+            logits = out.logits[:, -1].float()
         next_position = next_position + 1
-        logits = out.logits[:, -1].float()
     if was_training:
         model.train()
     completion = torch.stack(steps, dim=1) if steps else torch.full((attention.shape[0], 1), eos, device=attention.device)

@@ -60,8 +60,10 @@ def polychromic_loss(model, tok, rows: list[dict], cfg: PolychromicConfig, promp
     distances = (distance_fn or semantic_distances(cfg.distinct_distance))(rollout.texts, cfg.n_samples)
     adv, stats = polychromic_advantages(rewards, distances, cfg.set_size, cfg.reward_temperature,
                                         cfg.normalize_advantages)
+    # The n samples of a prompt share one prompt pass (and, in training mode, its LoRA dropout mask:
+    # the gradient's expectation is unchanged).
     logp = completion_logprobs(model, rollout.input_ids, rollout.attention_mask, rollout.prompt_len,
-                               temperature=cfg.temperature)
+                               temperature=cfg.temperature, group=cfg.n_samples)
     loss, _ = policy_gradient_loss(logp, logp.detach(), None, adv.to(device), rollout.completion_mask,
                                    token_total=dist.token_total(rollout.completion_mask))
     stats.update({"sample_reward": float(rewards.mean()), "sample_length": float(rollout.lengths.float().mean())})

@@ -108,3 +108,33 @@ def test_sampling_is_one_batched_call_and_seeded(tiny_lm):
     b = sample_completions(model, tok, enc, n=3, max_new_tokens=5, seed=1)
     assert a.input_ids.shape[0] == 6 and len(a.texts) == 6
     assert torch.equal(a.input_ids, b.input_ids)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_shared_prompt_logprobs_and_gradients_equal_the_full_pass(tiny_lm, dtype):
+    """group=n runs each prompt once under its n completions: the same log-probs and LoRA gradients."""
+    from polyreply.core.config import LoraConfigParams
+    from polyreply.core.modeling import add_lora
+    model, tok = tiny_lm
+    model = add_lora(model.to(dtype), LoraConfigParams(r=4, alpha=8, dropout=0.0))
+    torch.manual_seed(0)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:
+            p.data.normal_(0, 0.3)
+    enc = encode_prompts(tok, ["short", "a much longer tweet about tomatoes and gardens"], PromptConfig())
+    roll = sample_completions(model, tok, enc, n=3, max_new_tokens=7, seed=0)
+    lora = [p for n, p in model.named_parameters() if "lora_" in n]
+    adv = torch.tensor([1.0, -0.5, 0.2, -1.0, 0.4, 0.9])
+    out = {}
+    for group in (1, 3):
+        logp = completion_logprobs(model, roll.input_ids, roll.attention_mask, roll.prompt_len, 0.9, group=group)
+        loss = -(logp * adv[:, None] * roll.completion_mask).sum()
+        grads = torch.autograd.grad(loss, lora)
+        out[group] = (logp.detach() * roll.completion_mask, grads)
+    tol = 1e-5 if dtype == torch.float32 else 2e-2
+    assert torch.allclose(out[1][0], out[3][0], atol=tol), (out[1][0] - out[3][0]).abs().max()
+    for full, shared in zip(out[1][1], out[3][1]):
+        assert float(full.abs().max()) > 0
+        assert torch.allclose(full, shared, atol=tol * float(full.abs().max()) * 10), (full - shared).abs().max()
+    with pytest.raises(ValueError, match="runs of 2"):   # rows 2-5: prompt 0 once, then prompt 1 three times
+        completion_logprobs(model, roll.input_ids[2:6], roll.attention_mask[2:6], roll.prompt_len, group=2)
