@@ -97,13 +97,13 @@ def forward_step_times(model, tok, rows: int, steps: int = 8) -> dict:
 
 
 def sampling_times(model, tok, rows: int) -> dict:
-    """sample_completions end to end, 4 samples per prompt, 32 new tokens, GRPO's temperature/top-p."""
+    """sample_completions end to end, 4 samples per prompt, 32 new tokens, GRPO's temperature 1.0, top-p 0.95."""
     enc = prompts(tok, rows // 4)
     res = {}
     for lean in (False, True, False, True):
         key = "lean" if lean else "transformers"
         t = time.perf_counter()
-        roll = sample_completions(model, tok, enc, n=4, max_new_tokens=32, temperature=0.9, top_p=1.0,
+        roll = sample_completions(model, tok, enc, n=4, max_new_tokens=32, temperature=1.0, top_p=0.95,
                                   prompt_seeds=list(range(rows // 4)), lean=lean)
         sec = time.perf_counter() - t
         res.setdefault(key, []).append({"seconds": sec, "steps": int(roll.completion_ids.shape[1]),

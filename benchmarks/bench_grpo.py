@@ -29,7 +29,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "results" / "grpo_vs_trl.json"
 TRL_PYTHON = HERE / ".venv-trl" / "bin" / "python"
-OURS = {"ours_bf16": {"lean": True}, "ours_bf16_transformers_decode": {"lean": False}}
+OURS = {"ours_bf16": {"lean": True, "shared_prompt": True},
+        "ours_bf16_before": {"lean": False, "shared_prompt": False},   # this project before the decode changes
+        "ours_bf16_transformers_decode": {"lean": False, "shared_prompt": True}}
 TRL = {
     "trl_fp32_load_bf16_autocast": {"load": "float32"},
     "trl_bf16": {"load": "bfloat16"},
@@ -56,10 +58,13 @@ def run_ours(spec: dict, steps: int) -> dict:
     policy = add_lora(load(torch.bfloat16), LoraConfigParams(dropout=0.0))
     reference = load(torch.bfloat16)
     opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=cfg.learning_rate)
+    import polyreply.core.grpo as grpo_module
     if not spec["lean"]:
         original = sampling.sample_completions
-        import polyreply.core.grpo as grpo_module
         grpo_module.sample_completions = lambda *a, **k: original(*a, **k, lean=False)
+    if not spec["shared_prompt"]:
+        full_pass = grpo_module.completion_logprobs
+        grpo_module.completion_logprobs = lambda *a, group=1, **k: full_pass(*a, **k)
     times, tokens = [], []
     for s in range(steps + 1):
         st = grpo_step(policy, reference, tok, grpo_rows(tweets[s * 4:(s + 1) * 4]), cfg, PROMPT,

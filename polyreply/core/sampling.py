@@ -93,11 +93,12 @@ def nucleus_sample(probs: torch.Tensor, top_p: float, candidates: int | tuple[in
 def choose_tokens(logits: torch.Tensor, greedy_rows: torch.Tensor, temperature: float, top_p: float,
                   uniforms: torch.Tensor | None = None) -> torch.Tensor:
     """Argmax for greedy rows, nucleus sampling at ``temperature`` for the others. logits [R, V] fp32."""
-    greedy_pick = logits.argmax(-1)
-    if bool(greedy_rows.all()):
-        return greedy_pick
-    sampled = nucleus_sample(torch.softmax(logits / temperature, dim=-1), top_p, uniforms=uniforms)
-    return torch.where(greedy_rows, greedy_pick, sampled)
+    any_greedy = bool(greedy_rows.any())
+    if any_greedy and bool(greedy_rows.all()):
+        return logits.argmax(-1)
+    scaled = logits if temperature == 1.0 else logits / temperature   # x / 1.0 is x: skip the copy
+    sampled = nucleus_sample(torch.softmax(scaled, dim=-1), top_p, uniforms=uniforms)
+    return torch.where(greedy_rows, logits.argmax(-1), sampled) if any_greedy else sampled
 
 
 @torch.no_grad()

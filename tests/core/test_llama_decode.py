@@ -1,6 +1,7 @@
 """The lean decode step (core/llama_decode.py) against transformers' forward it replaces."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from polyreply.core.config import BaseModelConfig, LoraConfigParams, PromptConfig
 from polyreply.core.llama_decode import LlamaDecoder
@@ -37,6 +38,10 @@ def test_lean_decode_writes_the_same_tokens_as_transformers(dtype, targets):
     slow = sample_completions(model, tok, enc, lean=False, **kwargs)
     assert lean.completion_ids.shape == (15, 12)   # 3 prompts x (4 samples + greedy), never stopped early
     assert torch.equal(lean.completion_ids, slow.completion_ids), (lean.texts, slow.texts)
+    one = encode_prompts(tok, PROMPTS[1:2], PromptConfig())     # no padding: transformers drops the mask
+    kwargs["prompt_seeds"] = [5]
+    assert torch.equal(sample_completions(model, tok, one, lean=True, **kwargs).completion_ids,
+                       sample_completions(model, tok, one, lean=False, **kwargs).completion_ids)
 
 
 def test_lean_decode_logits_equal_transformers_step_by_step():
@@ -71,14 +76,18 @@ def test_unsupported_models_keep_the_transformers_path():
     assert LlamaDecoder.build(dora) is None                    # a LoRA variant it does not compute
 
 
-def test_stacked_base_weights_are_rebuilt_when_the_weights_change():
-    model, _ = tiny_policy(torch.float32, None)
-    first = LlamaDecoder.build(model).layers[0].qkv.weight
-    assert LlamaDecoder.build(model).layers[0].qkv.weight is first          # kept while unchanged
+def test_frozen_base_matmuls_are_rebuilt_when_the_weights_change():
+    model, _ = tiny_policy(torch.bfloat16, None)
+    attn = model.model.layers[0].self_attn
+    x = torch.randn(5, 64).bfloat16()
+    stacked = lambda: torch.cat([attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight])  # noqa: E731
+    first = LlamaDecoder.build(model)
+    assert torch.equal(first.layers[0].qkv(x), F.linear(x, stacked()))   # packed in bf16: bit-identical
+    assert LlamaDecoder.build(model).layers[0].qkv.base is first.layers[0].qkv.base   # kept while unchanged
     with torch.no_grad():
-        model.model.layers[0].self_attn.k_proj.weight.add_(1.0)
-    again = LlamaDecoder.build(model).layers[0].qkv.weight
-    assert again is not first and torch.equal(again[64:96], model.model.layers[0].self_attn.k_proj.weight)
+        attn.k_proj.weight.add_(1.0)
+    again = LlamaDecoder.build(model).layers[0].qkv
+    assert again.base is not first.layers[0].qkv.base and torch.equal(again(x), F.linear(x, stacked()))
 
 
 def test_lean_decode_writes_the_same_tokens_as_transformers_on_the_default_model():
