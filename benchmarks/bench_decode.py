@@ -9,8 +9,9 @@ samples it. Per row count, interleaved rounds of:
   path before) vs ``LlamaDecoder.step``;
 - ``sample_completions`` end to end (prefill, sampling, 32 steps, decode of the texts), both paths,
   per generated step;
-- the floor: every weight matrix of a step read once (the matmuls alone, same shapes, no other op),
-  and the same bytes at the machine's measured read bandwidth.
+- the floor: every weight matrix of a step read once (the matmuls alone, same shapes, no other op;
+  plain F.linear and with the weights packed as LlamaDecoder runs them), and the same bytes at the
+  machine's measured read bandwidth (a sum over a tensor of that size).
 """
 from __future__ import annotations
 
@@ -130,10 +131,19 @@ def floor(model, rows: int) -> dict:
             torch.nn.functional.linear(xs[(w.shape[1], w.dtype)], w)
     run()
     matmul = best(run, 20)
+    from polyreply.core.llama_decode import frozen_linear
+    packed = [(frozen_linear(w) if w.dtype == torch.bfloat16 else (lambda x, w=w: torch.nn.functional.linear(x, w)), w)
+              for w in weights]
+
+    def run_packed():
+        for f, w in packed:
+            f(xs[(w.shape[1], w.dtype)])
+    run_packed()
+    matmul_packed = best(run_packed, 20)
     nbytes = sum(w.numel() * w.element_size() for w in weights)
     big = torch.empty(nbytes // 4, dtype=torch.float32).normal_()
     read = best(lambda: big.sum(), 20)   # a sum reads every byte once, at ~1 flop per 4 bytes
-    return {"weight_bytes": nbytes, "matmuls_only_ms": 1e3 * matmul, "read_bandwidth_GBps": nbytes / read / 1e9,
+    return {"weight_bytes": nbytes, "matmuls_only_ms": 1e3 * matmul, "matmuls_only_packed_ms": 1e3 * matmul_packed, "read_bandwidth_GBps": nbytes / read / 1e9,
             "bandwidth_floor_ms": 1e3 * read}
 
 

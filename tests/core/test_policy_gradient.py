@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -116,7 +117,7 @@ def test_shared_prompt_logprobs_and_gradients_equal_the_full_pass(tiny_lm, dtype
     from polyreply.core.config import LoraConfigParams
     from polyreply.core.modeling import add_lora
     model, tok = tiny_lm
-    model = add_lora(model.to(dtype), LoraConfigParams(r=4, alpha=8, dropout=0.0))
+    model = add_lora(copy.deepcopy(model).to(dtype), LoraConfigParams(r=4, alpha=8, dropout=0.0))  # fixture untouched
     torch.manual_seed(0)
     for name, p in model.named_parameters():
         if "lora_B" in name:
