@@ -103,7 +103,7 @@ def run_trl(spec: dict, steps: int) -> dict:
         def on_step_end(self, *a, **k):
             times.append(time.perf_counter() - self.t)
 
-    args = GRPOConfig(output_dir="/tmp/trl_bench", use_cpu=True, bf16=True, max_steps=steps + 1,
+    args = GRPOConfig(output_dir="/tmp/trl_bench", use_cpu=True, bf16=spec.get("bf16", True), max_steps=steps + 1,
                       per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
                       num_generations=cfg.num_generations, max_completion_length=cfg.max_new_tokens,
                       temperature=cfg.temperature, top_p=cfg.top_p, top_k=0, beta=cfg.kl_coeff,

@@ -243,46 +243,11 @@ def sampling_quality(tok, n_tweets: int = 40, seeds=(0, 1)) -> dict:
 
 
 def trl_grpo(bf16: bool, steps: int = 3) -> dict:
-    """TRL GRPOTrainer on the identical config (runs inside benchmarks/.venv-trl)."""
-    import datasets
-    from peft import LoraConfig
-    from transformers import AutoModelForCausalLM, TrainerCallback
-    from trl import GRPOConfig, GRPOTrainer
-
-    cfg, reward_fn, tweets = grpo_setup()
-    tok = load_tokenizer(BASE)
-    data = datasets.Dataset.from_list([{"prompt": [{"role": "system", "content": PROMPT.system},
-                                                   {"role": "user", "content": PROMPT.render(t)}],
-                                        "tweet": t} for t in tweets[:4 * (steps + 2)]])
-
-    def reward(prompts, completions, tweet, **_):
-        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        return [float(x) for x in reward_fn(list(tweet), texts)]
-
-    reward_fn(tweets[:2], ["warm-up", "warm-up"])
-    times = []
-
-    class Clock(TrainerCallback):
-        def on_step_begin(self, *a, **k):
-            self.t = time.perf_counter()
-
-        def on_step_end(self, *a, **k):
-            times.append(time.perf_counter() - self.t)
-
-    args = GRPOConfig(output_dir="/tmp/trl_bench", use_cpu=True, bf16=bf16, max_steps=steps + 1,
-                      per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
-                      num_generations=cfg.num_generations, max_completion_length=cfg.max_new_tokens,
-                      temperature=cfg.temperature, top_p=cfg.top_p, top_k=0, beta=cfg.kl_coeff,
-                      learning_rate=cfg.learning_rate, loss_type="dapo", num_iterations=1, logging_steps=1,
-                      report_to=[], save_strategy="no", disable_dropout=True, seed=0)
-    model = AutoModelForCausalLM.from_pretrained(BASE, dtype=torch.float32)
-    trainer = GRPOTrainer(model=model, reward_funcs=reward, args=args, train_dataset=data, processing_class=tok,
-                          peft_config=LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0,
-                                                 target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
-                                                 task_type="CAUSAL_LM"),
-                          callbacks=[Clock()])
-    trainer.train()
-    return {"step_seconds": float(np.mean(times[1:])), "steps_timed": len(times) - 1, "bf16": bf16}
+    """TRL GRPOTrainer on the identical config, model loaded in fp32 (runs inside benchmarks/.venv-trl);
+    bench_grpo.py holds the trainer set-up and TRL's faster settings."""
+    from bench_grpo import run_trl
+    res = run_trl({"load": "float32", "bf16": bf16}, steps)
+    return {"step_seconds": float(np.mean(res["step_seconds"])), "steps_timed": steps, "bf16": bf16}
 
 
 def bench_trl() -> dict:
