@@ -5,10 +5,12 @@
 
 The default model in bf16 with an unmerged fp32 LoRA (r=8 on q/k/v/o, random B so it acts), as GRPO
 samples it. Per row count, interleaved rounds of:
-- forward only, one token step with a KV cache at ~100 context columns: transformers + PEFT (the
-  path before) vs ``LlamaDecoder.step``;
-- ``sample_completions`` end to end (prefill, sampling, 32 steps, decode of the texts), both paths,
-  per generated step;
+- forward only, one token step with a KV cache at ~50 context columns: transformers + PEFT under
+  no_grad (the path before), the same under inference mode, and ``LlamaDecoder.step`` under inference
+  mode (as ``sample_completions`` runs it);
+- ``sample_completions`` end to end (prefill, sampling, 32 steps, decode of the texts) per generated
+  step: the loop before this work (its code read from git), today's loop on transformers' forward
+  (``lean=False``: inference mode and the prefill fix), and today's lean loop;
 - the floor: every weight matrix of a step read once (the matmuls alone, same shapes, no other op;
   plain F.linear and with the weights packed as LlamaDecoder runs them), and the same bytes at the
   machine's measured read bandwidth (a sum over a tensor of that size).
@@ -16,6 +18,7 @@ samples it. Per row count, interleaved rounds of:
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -78,6 +81,7 @@ def forward_step_times(model, tok, rows: int, steps: int = 8) -> dict:
             pos = pos + 1
         return (time.perf_counter() - t) / steps
 
+    @torch.inference_mode()   # as sample_completions runs it
     def lean():
         out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
         dec = LlamaDecoder.build(model)
@@ -89,31 +93,53 @@ def forward_step_times(model, tok, rows: int, steps: int = 8) -> dict:
             pos = pos + 1
         return (time.perf_counter() - t) / steps
 
-    hf_t, lean_t = [], []
+    hf_t, hf_inference_t, lean_t = [], [], []
     for _ in range(5):
         hf_t.append(hf())
+        with torch.inference_mode():
+            hf_inference_t.append(hf())
         lean_t.append(lean())
     return {"context_columns": int(ids.shape[1]), "transformers_ms": 1e3 * float(np.median(hf_t)),
+            "transformers_inference_mode_ms": 1e3 * float(np.median(hf_inference_t)),
             "lean_ms": 1e3 * float(np.median(lean_t))}
 
 
+BEFORE = "1823981"   # the last commit before this issue's decode work: its sampling.py is the "before" loop
+
+
+def sampling_before():
+    """``sample_completions`` as it was at BEFORE (transformers every token, no_grad, logits_to_keep prefill),
+    read from git so that the comparison runs the old code itself, not a copy of it."""
+    import types
+    import subprocess
+    src = subprocess.run(["git", "show", f"{BEFORE}:polyreply/core/sampling.py"], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent).stdout
+    module = types.ModuleType("sampling_before")
+    sys.modules[module.__name__] = module   # its dataclass looks itself up there
+    exec(compile(src, f"{BEFORE}:polyreply/core/sampling.py", "exec"), module.__dict__)
+    return module.sample_completions
+
+
 def sampling_times(model, tok, rows: int) -> dict:
-    """sample_completions end to end, 4 samples per prompt, 32 new tokens, GRPO's temperature 1.0, top-p 0.95."""
+    """sample_completions end to end, 4 samples per prompt, 32 new tokens, GRPO's temperature 1.0, top-p 0.95:
+    the loop before this work, today's loop on transformers' forward, today's lean loop."""
     enc = prompts(tok, rows // 4)
+    old = sampling_before()
+    runs = {"before": lambda **kw: old(model, tok, enc, **kw),
+            "transformers": lambda **kw: sample_completions(model, tok, enc, lean=False, **kw),
+            "lean": lambda **kw: sample_completions(model, tok, enc, lean=True, **kw)}
     res = {}
-    for lean in (False, True, False, True):
-        key = "lean" if lean else "transformers"
-        t = time.perf_counter()
-        roll = sample_completions(model, tok, enc, n=4, max_new_tokens=32, temperature=1.0, top_p=0.95,
-                                  prompt_seeds=list(range(rows // 4)), lean=lean)
-        sec = time.perf_counter() - t
-        res.setdefault(key, []).append({"seconds": sec, "steps": int(roll.completion_ids.shape[1]),
-                                        "tokens": int(roll.lengths.sum()), "texts": roll.texts})
-    same = res["lean"][0]["texts"] == res["transformers"][0]["texts"]
-    out = {"same_texts_for_the_seed": same}
-    for key, runs in res.items():
-        out[key] = {"ms_per_step": 1e3 * float(np.median([r["seconds"] / r["steps"] for r in runs])),
-                    "steps": runs[0]["steps"], "generated_tokens": runs[0]["tokens"]}
+    for _ in range(2):
+        for key, run in runs.items():
+            t = time.perf_counter()
+            roll = run(n=4, max_new_tokens=32, temperature=1.0, top_p=0.95, prompt_seeds=list(range(rows // 4)))
+            sec = time.perf_counter() - t
+            res.setdefault(key, []).append({"seconds": sec, "steps": int(roll.completion_ids.shape[1]),
+                                            "tokens": int(roll.lengths.sum()), "texts": roll.texts})
+    out = {"same_texts_for_the_seed": res["lean"][0]["texts"] == res["transformers"][0]["texts"] == res["before"][0]["texts"]}
+    for key, r in res.items():
+        out[key] = {"ms_per_step": 1e3 * float(np.median([x["seconds"] / x["steps"] for x in r])),
+                    "steps": r[0]["steps"], "generated_tokens": r[0]["tokens"]}
     return out
 
 
@@ -150,15 +176,18 @@ def floor(model, rows: int) -> dict:
 def main() -> None:
     tok = load_tokenizer(BASE)
     model = policy()
-    out = {"torch_threads": torch.get_num_threads(), "rows": {}}
+    import platform
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    out = {"torch_threads": torch.get_num_threads(), "cpu": cpu, "rows": {}}
     for rows in (4, 8, 16):
         r = {"forward": forward_step_times(model, tok, rows), "sampling": sampling_times(model, tok, rows),
              "floor": floor(model, rows)}
         f = r["forward"]
         r["forward"]["speedup"] = f["transformers_ms"] / f["lean_ms"]
         s = r["sampling"]
-        s["speedup_per_step"] = s["transformers"]["ms_per_step"] / s["lean"]["ms_per_step"]
-        for k in ("transformers", "lean"):
+        s["speedup_per_step"] = s["before"]["ms_per_step"] / s["lean"]["ms_per_step"]
+        for k in ("before", "transformers", "lean"):
             s[k]["floor_over_this"] = r["floor"]["bandwidth_floor_ms"] / s[k]["ms_per_step"]
         out["rows"][rows] = r
         print(rows, json.dumps(r), flush=True)

@@ -1,4 +1,5 @@
 """The shared decode loop: exact nucleus sampling, greedy rows equal to HF greedy decoding, seeds."""
+import pytest
 import torch
 
 from polyreply.core.config import BaseModelConfig, PromptConfig
@@ -61,3 +62,42 @@ def test_greedy_rows_match_transformers_greedy_decoding_with_left_padding():
     other = sample_completions(model, tok, enc, n=3, max_new_tokens=16, temperature=0.9, top_p=0.95,
                                with_greedy=True, seed=1)
     assert again.texts == ours.texts and other.texts != ours.texts
+
+
+def test_rollouts_sampled_in_inference_mode_train_the_policy():
+    """The decode loop runs under torch.inference_mode; its rollout must still be ordinary tensors that a
+    policy-gradient pass can save for backward (with the whole function in inference mode they are not)."""
+    from polyreply.core.config import LoraConfigParams
+    from polyreply.core.modeling import add_lora
+    from polyreply.core.policy_gradient import completion_logprobs
+    model, tok = build_base_model(BaseModelConfig(source="tiny", tiny_hidden_size=64, tiny_layers=2, tiny_seed=3))
+    model = add_lora(model, LoraConfigParams(r=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"]))
+    enc = encode_prompts(tok, ["Just planted my first tomatoes of the season!", "ok"], PromptConfig())
+    roll = sample_completions(model, tok, enc, n=2, max_new_tokens=6, temperature=1.0, seed=0)
+    for t in (roll.input_ids, roll.attention_mask, roll.completion_mask):
+        assert not t.is_inference()
+    model.train()
+    logp = completion_logprobs(model, roll.input_ids, roll.attention_mask, roll.prompt_len)
+    (logp * roll.completion_mask).sum().backward()
+    grads = [p.grad for n, p in model.named_parameters() if "lora_A" in n]
+    assert grads and all(g is not None for g in grads)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_prefill_gives_transformers_last_column_logits_bit_for_bit(dtype):
+    """sampling.prefill runs the body and the head on the 2-D last column (transformers' logits_to_keep=1
+    copies the head weight per prompt): same cache length, same logits, left padding included."""
+    from polyreply.core.sampling import prefill
+    model, tok = build_base_model(BaseModelConfig(source="tiny", tiny_hidden_size=64, tiny_layers=2, tiny_seed=3))
+    model = model.to(dtype).eval()
+    enc = encode_prompts(tok, ["Just planted my first tomatoes of the season!", "ok", "Big news downtown"],
+                         PromptConfig())
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    with torch.no_grad():
+        cache, logits = prefill(model, ids, mask, positions)
+        ref = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    assert logits.shape == (3, model.config.vocab_size) and logits.dtype == dtype
+    assert torch.equal(logits, ref.logits[:, -1])
+    assert cache.get_seq_length() == ids.shape[1]
+    assert torch.equal(cache.layers[0].keys, ref.past_key_values.layers[0].keys)
