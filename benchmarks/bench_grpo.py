@@ -30,7 +30,7 @@ ROOT = HERE.parent
 OUT = HERE / "results" / "grpo_vs_trl.json"
 TRL_PYTHON = HERE / ".venv-trl" / "bin" / "python"
 OURS = {"ours_bf16": {"lean": True, "shared_prompt": True},
-        "ours_bf16_before": {"lean": False, "shared_prompt": False},   # this project before the decode changes
+        "ours_bf16_before": {"lean": False, "shared_prompt": False},   # transformers decode, full log-prob passes
         "ours_bf16_transformers_decode": {"lean": False, "shared_prompt": True}}
 TRL = {
     "trl_fp32_load_bf16_autocast": {"load": "float32"},
