@@ -8,6 +8,8 @@ Variants: baseline and polychromic (group advantages); setrl (the polychromic ma
 of Hamid et al. 2025). --warmstart is the policy's start and the KL reference.
 """
 import argparse
+from dataclasses import asdict
+
 import numpy as np
 
 from polyreply.core.distributed import init_distributed
@@ -25,7 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl"], required=True)
     ap.add_argument("--seed", type=int, required=True)
-    for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--out", "--logs", "--timing"):
+    for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--heldout", "--out", "--logs", "--timing"):
         ap.add_argument(path, required=True)
     args = ap.parse_args()
     params = load_params()
@@ -44,9 +46,13 @@ def main() -> None:
         monitor = task_reward(lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)]))
     tweets = sorted({r["tweet"] for r in read_jsonl(args.prompts)})   # the prompt pool: distinct tweets
     rows = [{"prompt": params.prompt.render(t), "tweet": t} for t in tweets]
-    history = train_grpo(policy, reference, tok, rows, cfg, params.prompt,
-                         reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor,
-                         poly=params.polychromic, set_rl=args.variant == "setrl", dist=dist)
+    # fixed held-out prompts (validation tweets, never trained on) show learning a step's 16 rollouts cannot
+    heldout = sorted({r["tweet"] for r in read_jsonl(args.heldout)})[:cfg.heldout_prompts]
+    run = train_grpo(policy, reference, tok, rows, cfg, params.prompt,
+                     reward_fn, args.seed, live, progress_name=f"{name} seed{args.seed}", monitor_fn=monitor,
+                     poly=params.polychromic, set_rl=args.variant == "setrl", dist=dist,
+                     heldout_rows=[{"prompt": params.prompt.render(t), "tweet": t} for t in heldout])
+    history = run.history
     if not dist.is_main:   # rank 0 writes every output
         dist.finish()
         return
@@ -58,6 +64,13 @@ def main() -> None:
         "diversity_first_quarter": float(np.mean([h.diversity for h in first])),
         "diversity_last_quarter": float(np.mean([h.diversity for h in last])),
     }
+    if run.heldout:   # the held-out curve's ends (every point: heldout_history.json, logs heldout/*)
+        start, end = run.heldout[0], run.heldout[-1]
+        summary.update(heldout_reward_start=start.reward, heldout_reward_end=end.reward,
+                       heldout_reward_change=end.reward - start.reward)
+        if start.oracle is not None:
+            summary.update(heldout_oracle_start=start.oracle, heldout_oracle_end=end.oracle,
+                           heldout_oracle_change=end.oracle - start.oracle)
     if cfg.log_oracle:
         summary["oracle_first_quarter"] = float(np.mean([h.oracle for h in first]))
         summary["oracle_last_quarter"] = float(np.mean([h.oracle for h in last]))
@@ -65,7 +78,7 @@ def main() -> None:
     finish_run(policy, args.out, live, summary, args.timing, {
         "seconds": seconds, "steps": len(history),
         "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)) / seconds},
-        {"grpo_history.json": grpo_history(history)})
+        {"grpo_history.json": grpo_history(history), "heldout_history.json": [asdict(h) for h in run.heldout]})
     print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
           f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
     dist.finish()

@@ -103,6 +103,11 @@ class GrpoConfig:
     adaptive_kl: AdaptiveKl = param(help="adaptive KL controller", factory=AdaptiveKl)
     max_kl: float = param(5.0, "stop when the KL to the reference exceeds this", gt=0)
     grad_clip: float = param(1.0, "gradient norm clip", gt=0)
+    heldout_every: int = param(4, "score the policy on fixed held-out prompts before step 1, every N steps and "
+                                  "after the last (0 = off): a step's 16 rollouts cannot show a gain of 0.1", ge=0)
+    heldout_prompts: int = param(16, "held-out prompts scored each time (the first N distinct validation tweets)",
+                                 gt=0)
+    heldout_generations: int = param(4, "replies per held-out prompt, the same sampling seeds every time", gt=0)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ..progress import Progress
 from ..text import embed
 from .config import GrpoConfig, PolychromicConfig, PromptConfig
 from .distributed import SINGLE, Dist, prompt_seeds
-from .modeling import device_of
+from .modeling import device_of, encode_prompts
 from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
 from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .rewards import RewardFn, distinct_prompts, score_completions
@@ -56,6 +56,7 @@ class GrpoStepStats:
     clip_fraction: float
     step_seconds: float
     generated_tokens: int
+    entropy: float = 0.0          # mean -log p of the sampled tokens: a Monte Carlo estimate of the policy's entropy
     oracle: float | None = None   # mean oracle score of the rollouts (grpo.log_oracle; never in the loss)
     diversity: float | None = None  # mean capped pairwise distance within groups (polychromic d_ij)
 
@@ -112,6 +113,7 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
         logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature, group=g)
         loss, st = policy_gradient_loss(logp, old_logp if old_logp is not None else logp.detach(), ref_logp,
                                         adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff, token_total=token_total)
+        entropy = float((-(logp.detach() * cmask).sum() / cmask.sum().clamp(min=1)).item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         dist.sum_gradients(trainable)
@@ -126,7 +128,7 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
     # Over processes: token means (loss, kl, policy_loss, clip_fraction) are shares of the global token
     # mean and add up; per-shard means over equal shards (prompts, rows) average exactly. So the KL guard
     # and the adaptive-KL controller see the one-process values.
-    return GrpoStepStats(oracle=dist.mean(oracle), diversity=dist.mean(diversity), step=step,
+    return GrpoStepStats(oracle=dist.mean(oracle), diversity=dist.mean(diversity), step=step, entropy=dist.mean(entropy),
                          loss=dist.sum(loss.item()), policy_loss=dist.sum(st["policy_loss"]),
                          avg_reward=dist.mean(float(r.mean())), reward_std=dist.mean(float(group_std.mean())),
                          kl=dist.sum(st["kl"]), kl_coeff=kl_coeff,
@@ -136,15 +138,54 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
                          generated_tokens=int(dist.sum(int(rollout.lengths.sum()))))
 
 
+@dataclass
+class GrpoRun:
+    history: list[GrpoStepStats]   # every step's training statistics
+    heldout: list                  # HeldoutScore at step 0, every heldout_every steps and the last (rank 0)
+
+
+HELDOUT_SEED = 20251205   # the held-out rollouts' sampling seed: the same random numbers at every evaluation
+
+
+@dataclass
+class HeldoutScore:
+    step: int                     # after this many updates (0: the warm-start)
+    reward: float                 # mean training reward of the held-out replies
+    reward_se: float              # its standard error over prompts (prompt means)
+    oracle: float | None = None   # mean monitor score (the ground truth on the demo; never in the loss)
+    mean_length: float = 0.0
+
+
+def heldout_score(policy, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig, reward_fn: RewardFn,
+                  monitor_fn: RewardFn | None, step: int) -> HeldoutScore:
+    """The policy on fixed held-out prompts with fixed sampling seeds (common random numbers: two
+    evaluations differ only where the policy does), scored by the training reward and the monitor."""
+    enc = {k: v.to(device_of(policy)) for k, v in
+           encode_prompts(tok, [r["prompt"] for r in rows], prompt_cfg).items()}
+    g = cfg.heldout_generations
+    rollout = sample_completions(policy, tok, enc, n=g, max_new_tokens=cfg.max_new_tokens,
+                                 temperature=cfg.temperature, top_p=cfg.top_p,
+                                 prompt_seeds=prompt_seeds(HELDOUT_SEED, 0, len(rows)))
+    per_prompt = score_completions(reward_fn, rows, rollout.texts, g).reshape(len(rows), g).mean(1)
+    oracle = (None if monitor_fn is None
+              else float(np.mean(score_completions(monitor_fn, rows, rollout.texts, g))))
+    return HeldoutScore(step=step, reward=float(per_prompt.mean()),
+                        reward_se=float(per_prompt.std(ddof=1) / np.sqrt(len(rows))) if len(rows) > 1 else 0.0,
+                        oracle=oracle, mean_length=float(rollout.lengths.float().mean()))
+
+
 def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_cfg: PromptConfig,
                reward_fn: RewardFn, seed: int, live=None, progress_name: str = "grpo",
                monitor_fn: RewardFn | None = None, poly: PolychromicConfig | None = None, set_rl: bool = False,
-               distance_fn: DistanceFn | None = None, dist: Dist = SINGLE) -> list[GrpoStepStats]:
+               distance_fn: DistanceFn | None = None, dist: Dist = SINGLE,
+               heldout_rows: list[dict] | None = None) -> GrpoRun:
     """GRPO over the distinct prompts of ``rows`` (their first row's columns go to ``reward_fn``).
 
     ``monitor_fn``: a second score of the rollouts (the ground truth on demo data), logged as ``oracle``,
     never in the loss. ``dist``: data parallel over processes; each rank samples and trains on its shard of
-    every step's prompts (grpo.prompts_per_step must split evenly); only rank 0 logs (``live``) and reports."""
+    every step's prompts (grpo.prompts_per_step must split evenly); only rank 0 logs (``live``) and reports.
+    ``heldout_rows``: fixed held-out prompts scored before step 1, every ``cfg.heldout_every`` steps and after
+    the last (``heldout_score``; rank 0 only, logged as heldout/*)."""
     # Dropout off: the ratio and KL must compare the same function, not two dropout masks.
     policy.eval()
     reference.eval()
@@ -157,6 +198,15 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
     kl_coeff = cfg.kl_coeff
     history = []
     progress = Progress(progress_name, cfg.max_steps, stream=None if dist.is_main else io.StringIO())
+    heldout = []
+    evaluate = heldout_rows is not None and cfg.heldout_every > 0 and dist.is_main
+
+    def score_heldout(step):
+        heldout.append(heldout_score(policy, tok, heldout_rows, cfg, prompt_cfg, reward_fn, monitor_fn, step))
+        return heldout[-1]
+
+    if evaluate:
+        score_heldout(0)
     for step in range(1, cfg.max_steps + 1):
         if cursor + cfg.prompts_per_step > len(order):
             order, cursor = rng.permutation(len(pool)), 0
@@ -166,11 +216,17 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
         st = grpo_step(policy, reference, tok, batch, cfg, prompt_cfg, reward_fn, optimizer, kl_coeff, step,
                        monitor_fn, poly, set_rl, distance_fn, seeds, dist)
         history.append(st)
+        held = score_heldout(step) if evaluate and (step % cfg.heldout_every == 0 or step == cfg.max_steps) else None
         if live is not None:
             for k, v in asdict(st).items():
                 # Wall-clock is kept out of logs/ so that logs (a report dependency) are reproducible.
-                if k not in ("step", "step_seconds") and v is not None:
+                # clip_fraction only where the ratio can move (num_iterations > 1); with one it is 1 exactly
+                if k not in ("step", "step_seconds") and v is not None and (k != "clip_fraction" or cfg.num_iterations > 1):
                     live.log_metric(f"grpo/{k}", v)
+            if held is not None:
+                for k in ("reward", "reward_se", "oracle"):
+                    if getattr(held, k) is not None:
+                        live.log_metric(f"heldout/{k}", getattr(held, k))
             live.next_step()
         extra = {k: v for k, v in (("oracle", st.oracle), ("diversity", st.diversity)) if v is not None}
         progress.update(reward=st.avg_reward, **extra, kl=st.kl, length=st.mean_length, loss=st.loss)
@@ -184,4 +240,4 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
             # Proportional controller (Ziegler et al. 2019): move beta towards the target KL.
             error = float(np.clip(st.kl / cfg.adaptive_kl.target - 1.0, -0.2, 0.2))
             kl_coeff *= 1.0 + error / cfg.adaptive_kl.horizon
-    return history
+    return GrpoRun(history, heldout)

@@ -64,7 +64,7 @@ def run(rank: int, world: int, init_file: str, out: str) -> None:
     cfg = GrpoConfig(max_steps=6, prompts_per_step=4, num_generations=4, max_new_tokens=4, kl_coeff=0.05,
                      learning_rate=1e-2, grad_clip=0.05, adaptive_kl=AdaptiveKl(enabled=True, target=0.01, horizon=2))
     history = train_grpo(policy, reference, tok, [{"prompt": t} for t in TWEETS], cfg, PROMPT, count_g, seed=3,
-                         dist=dist)
+                         dist=dist).history
     grpo = trained(policy)
     # polychromic SFT: 4 rows and 2 prompts per step, sharded over the ranks
     model = fresh_policy(base)

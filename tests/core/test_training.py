@@ -249,7 +249,7 @@ def test_oracle_monitor_is_logged_and_never_touches_the_update(toy_vocab_lm):
         policy, reference = copy.deepcopy(model), copy.deepcopy(model).eval()
         torch.manual_seed(0)
         hist = train_grpo(policy, reference, tok, [{"prompt": "tweet"}], cfg, TOY_PROMPT, count_g, seed=0,
-                          monitor_fn=monitor)
+                          monitor_fn=monitor).history
         runs.append((hist, [p.detach().clone() for p in policy.parameters()]))
     (plain, w_plain), (watched, w_watched) = runs
     assert all(h.oracle is None for h in plain)

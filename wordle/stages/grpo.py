@@ -42,7 +42,7 @@ def main() -> None:
     name = f"grpo_from_{args.start}"
     live = open_live(args.logs)
     history = train_grpo(policy, reference, tok, rows, params.grpo, params.prompt, reward_fn,
-                         args.seed, live, progress_name=f"wordle {name} seed{args.seed}")
+                         args.seed, live, progress_name=f"wordle {name} seed{args.seed}").history
     quarter = max(1, len(history) // 4)
     summary = {"avg_reward_first_quarter": float(np.mean([h.avg_reward for h in history[:quarter]])),
                "avg_reward_last_quarter": float(np.mean([h.avg_reward for h in history[-quarter:]])),
