@@ -22,7 +22,8 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from .arms import ARMS, CONTROLS, EXPLORATORY, MODELS
-from ..stats import compare, holm, mean_ci_across_seeds
+from ..power import planned_se, seeds_needed, variance_components
+from ..stats import compare, holm, mean_ci_across_seeds, minimum_detectable_effect
 
 QUESTIONS = {
     "Q1": "Does diversity-aware (polychromic) SFT improve best-of-k over baseline SFT?",
@@ -112,6 +113,18 @@ def analyse(rows: list[dict], cfg) -> dict:
     for q, p in zip(primary, holm([primary[q]["p"] for q in primary])):
         primary[q]["p_holm"] = p
 
+    # the run as the pilot of a real study: seeds needed at this and at larger prompt counts
+    n_prompts = len(table.tweets)
+    options = tuple(sorted({n_prompts, 3 * n_prompts, 9 * n_prompts}))
+    power = {}
+    if len(main_seeds) >= 2:
+        for q, t in primary.items():
+            parts = t.get("parts", [t])
+            power[q] = [{"model_a": x["model_a"], "model_b": x["model_b"], "metric": x["metric"],
+                         **power_plan(table.matrix(x["model_a"], x["metric"], x["seeds"])
+                                      - table.matrix(x["model_b"], x["metric"], x["seeds"]),
+                                      cfg.smallest_effect, alpha / family, options)} for x in parts]
+
     answers = {}
     kmax = max(ks)
     for q, t in primary.items():
@@ -172,12 +185,24 @@ def analyse(rows: list[dict], cfg) -> dict:
         set_rl = {metric: explore("set-RL", *SET_RL, metric)
                   for metric in (quality, f"max@{kmax}/{judge}", "semantic_diversity")}
     base_pass = float(table.matrix("base", f"pass@{kmax}/{judge}", table.seeds_of["base"]).mean())
-    return {"primary_judge": judge, "primary_tests": primary, "answers": answers, "side_by_side": side,
+    return {"primary_judge": judge, "primary_tests": primary, "answers": answers, "power": power, "side_by_side": side,
             "controls": controls, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
             "observed_quality": observed, "saturation": {"base_pass_at_kmax": base_pass, "k": kmax,
                                                          "limit": cfg.max_base_pass,
                                                          "saturated": base_pass >= cfg.max_base_pass},
             **n}
+
+
+def power_plan(diff: np.ndarray, effect: float, alpha: float, prompt_options: tuple[int, ...]) -> dict:
+    """What a study would need to detect ``effect`` on this comparison, from this run as its pilot: variance
+    components of diff[seeds, prompts] and, per prompt count, the seeds at which the MDE reaches ``effect``
+    (None: not reachable with that many prompts; the prompt part of the SE sets a floor no seed count passes)."""
+    var = variance_components(diff)
+    seeds, prompts = diff.shape
+    se, df = planned_se(var, seeds, prompts)
+    return {"variance": var, "effect": effect, "alpha": alpha,
+            "mde_now": minimum_detectable_effect(se, alpha, df=df),
+            "seeds_needed": {int(p): seeds_needed(var, effect, alpha, int(p)) for p in prompt_options}}
 
 
 def seed_aggregate(summaries: dict[int, dict], metrics: list[str], alpha: float) -> dict:

@@ -33,6 +33,29 @@ def test_line(label: str, t: dict) -> str:
     return f"- {label}: {ci(t)}, p={t['p']:.3g}, MDE {t['mde']:.3f} (seeds {t.get('seeds', '')})"
 
 
+def power_lines(power: dict, seeds: int, prompts: int) -> list[str]:
+    """Section "Power": per question the seeds needed at the observed variances (this run as the pilot)."""
+    if not power:
+        return ["## Power", "", "Needs >= 2 seeds (params `seeds`): with one seed the seed variance is unknown.", ""]
+    first = next(iter(power.values()))[0]
+    options = list(first["seeds_needed"])
+    L = ["## Power (this run as the pilot of a study)", "",
+         f"Seeds needed for 80% power to detect the smallest effect of interest ({first['effect']:g}) at the verdicts' "
+         f"level (alpha/4 = {first['alpha']:g}), from this run's seed, prompt and residual variances (two-way "
+         f"method of moments; with {seeds} seeds the seed variance rests on {seeds - 1} df, so read these as "
+         f"estimates). Now: {seeds} seeds x {prompts} prompts. '-' = not reachable with that many prompts.", "",
+         "| question | comparison | MDE now | var seed / prompt / residual | "
+         + " | ".join(f"seeds needed at {p} prompts" for p in options) + " |",
+         "|---" * (4 + len(options)) + "|"]
+    for q, parts in power.items():
+        for x in parts:
+            v = x["variance"]
+            L.append(f"| {q} | {x['model_a']} - {x['model_b']} (`{x['metric']}`) | {x['mde_now']:.3f} | "
+                     f"{v['seed']:.4f} / {v['prompt']:.4f} / {v['residual']:.4f} | "
+                     + " | ".join("-" if n is None else str(n) for n in x["seeds_needed"].values()) + " |")
+    return L + [""]
+
+
 def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
     """Reward-robustness section: adversarial probes per scorer, and the learned reward vs the oracle."""
     scorers = list(probes["scorers"])
