@@ -159,6 +159,7 @@ class Params:
     seeds: tuple[int, ...]
     blocks: dict
     exploratory_seeds: tuple[int, ...] = ()
+    positive_control_seeds: tuple[int, ...] = ()
 
     def __getattr__(self, name):
         try:
@@ -188,9 +189,9 @@ def load_blocks(path: str | Path, blocks: dict[str, type],
     return raw, {name: build(cls, raw.get(name), name) for name, cls in blocks.items()}
 
 
-def seed_list(raw: dict, key: str, default: list[int], path) -> tuple[int, ...]:
-    """A non-empty list of distinct integer seeds."""
+def seed_list(raw: dict, key: str, default: list[int], path, allow_empty: bool = False) -> tuple[int, ...]:
+    """A list of distinct integer seeds (non-empty unless ``allow_empty``)."""
     seeds = _coerce(list[int], raw.get(key, default), key)
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ParamsError(f"{path}: {key}: must be a non-empty list of distinct integers")
+    if (not seeds and not allow_empty) or len(set(seeds)) != len(seeds):
+        raise ParamsError(f"{path}: {key}: must be a {'' if allow_empty else 'non-empty '}list of distinct integers")
     return seeds

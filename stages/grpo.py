@@ -5,7 +5,9 @@
     torchrun --nproc_per_node 2 stages/grpo.py ...   # data parallel (params distributed.processes)
 
 Variants: baseline and polychromic (group advantages); setrl (the polychromic marginal set advantage
-of Hamid et al. 2025). --warmstart is the policy's start and the KL reference.
+of Hamid et al. 2025); gold (the positive control: the baseline warm-start trained on the demo world's
+ground truth instead of the learned reward; refused on real data). --warmstart is the policy's start and
+the KL reference.
 """
 import argparse
 from dataclasses import asdict
@@ -25,7 +27,7 @@ from polyreply.tweets.rewards import make_reward_fn, task_reward
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl"], required=True)
+    ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl", "gold"], required=True)
     ap.add_argument("--seed", type=int, required=True)
     for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--heldout", "--out", "--logs", "--timing"):
         ap.add_argument(path, required=True)
@@ -37,13 +39,20 @@ def main() -> None:
     tok = load_tokenizer(args.base)
     policy = load_policy(args.base, args.warmstart, trainable=True)
     reference = load_policy(args.base, args.warmstart, merge=True)
-    reward_model = EngagementRewardModel.load(args.reward_model) if cfg.reward != "heuristic" else None
-    reward_fn = task_reward(make_reward_fn(cfg, params.heuristic, reward_model))
+    oracle = task_reward(lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)]))
+    if args.variant == "gold":   # the positive control: GRPO on the ground truth itself (demo world only)
+        if params.data.oracle != "demo":
+            raise SystemExit("grpo_gold: the gold-reward positive control trains on the demo world's ground truth; "
+                             "with params data.oracle: none (real data) there is none: set positive_control_seeds: []")
+        reward_fn = oracle
+    else:
+        reward_model = EngagementRewardModel.load(args.reward_model) if cfg.reward != "heuristic" else None
+        reward_fn = task_reward(make_reward_fn(cfg, params.heuristic, reward_model))
     name = f"grpo_{args.variant}"
     live = open_live(args.logs) if dist.is_main else None
     monitor = None
     if cfg.log_oracle:  # demo data only: log the oracle's view of the rollouts beside the training reward
-        monitor = task_reward(lambda t, r: np.array([true_engagement(a, b) for a, b in zip(t, r)]))
+        monitor = oracle
     tweets = sorted({r["tweet"] for r in read_jsonl(args.prompts)})   # the prompt pool: distinct tweets
     rows = [{"prompt": params.prompt.render(t), "tweet": t} for t in tweets]
     # fixed held-out prompts (validation tweets, never trained on) show learning a step's 16 rollouts cannot

@@ -9,7 +9,7 @@ from typing import Literal
 from ..core.config import (BaseModelConfig, DistributedConfig, GrpoConfig, LoraConfigParams, PolychromicConfig,
                            PromptConfig, SftConfig)
 from ..params import Params, ParamsError, check, describe, load_blocks, param, seed_list
-from .arms import ARMS, EXPLORATORY, MODELS
+from .arms import ARMS, EXPLORATORY, MODELS, POSITIVE_CONTROLS
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,8 @@ DEFAULT_JUDGE_RUBRIC = (
     "one line exactly 'Winner: A', 'Winner: B' or 'Winner: tie'.")
 
 
-# every model but the exploratory arm, which exists for exploratory_seeds only
-JudgeBaseline = Literal[tuple(m for m in MODELS if m not in EXPLORATORY)]
+# every model but the exploratory arm and the positive control, which exist for some seeds only
+JudgeBaseline = Literal[tuple(m for m in MODELS if m not in EXPLORATORY + POSITIVE_CONTROLS)]
 
 
 @dataclass(frozen=True)
@@ -248,12 +248,18 @@ BLOCKS: dict[str, type] = {
 
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Parse and check *every* block and the rules between blocks, so any bad key fails before work."""
-    raw, blocks = load_blocks(path, BLOCKS, extra_keys=("seeds", "exploratory_seeds"))
+    raw, blocks = load_blocks(path, BLOCKS, extra_keys=("seeds", "exploratory_seeds", "positive_control_seeds"))
     seeds = seed_list(raw, "seeds", [42], path)
     exploratory = seed_list(raw, "exploratory_seeds", list(seeds[:1]), path)
     if not set(exploratory) <= set(seeds):
         raise ParamsError(f"{path}: exploratory_seeds: must be a non-empty list of distinct seeds from `seeds` "
                           f"{list(seeds)}, got {list(exploratory)}")
+    gold = seed_list(raw, "positive_control_seeds", [], path, allow_empty=True)
+    if not set(gold) <= set(seeds):
+        raise ParamsError(f"{path}: positive_control_seeds: must be seeds from `seeds` {list(seeds)}, got {list(gold)}")
+    if gold and blocks["data"].oracle == "none":
+        raise ParamsError(f"{path}: positive_control_seeds: the gold-reward control trains on the demo world's "
+                          "ground truth; real data (data.oracle: none) has none: set positive_control_seeds: []")
     if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
                           "set grpo.log_oracle: false")
@@ -264,7 +270,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raise ParamsError(f"{path}: polychromic.set_size: {poly.set_size} must be < grpo.num_generations="
                           f"{grpo.num_generations} (the set-RL arm forms sets from each GRPO group; one set "
                           "has zero spread and every advantage would be 0)")
-    return Params(seeds=seeds, blocks=blocks, exploratory_seeds=exploratory)
+    return Params(seeds=seeds, blocks=blocks, exploratory_seeds=exploratory, positive_control_seeds=gold)
 
 
 def check_process_count(blocks: dict, path) -> None:
