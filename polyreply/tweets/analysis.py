@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .arms import ARMS, CONTROLS, EXPLORATORY, MODELS
+from .arms import ARMS, CONTROLS, EXPLORATORY, MODELS, POSITIVE_CONTROLS
 from ..power import planned_se, seeds_needed, variance_components
 from ..stats import compare, holm, mean_ci_across_seeds, minimum_detectable_effect
 
@@ -184,9 +184,18 @@ def analyse(rows: list[dict], cfg) -> dict:
     if SET_RL[0] in table.values:
         set_rl = {metric: explore("set-RL", *SET_RL, metric)
                   for metric in (quality, f"max@{kmax}/{judge}", "semantic_diversity")}
+    # positive control: GRPO on the ground truth from the baseline warm-start, by the verdicts' own test and
+    # level (alpha/4, seeds and prompts), outside the Holm family. Trained on the judge: reward achieved, and
+    # the question is only whether the analysis sees a gain that is there.
+    positive = {}
+    for m in POSITIVE_CONTROLS:
+        if m in table.values:
+            t = test(m, "warmstart_baseline", quality, seed=300, level=alpha / family)
+            positive[m] = {**t, "verdict": verdict({**t, "p_holm": t["p"]}, alpha, cfg.smallest_effect),
+                           "detected": bool(t["p"] < alpha and t["ci_low"] > 0)}
     base_pass = float(table.matrix("base", f"pass@{kmax}/{judge}", table.seeds_of["base"]).mean())
     return {"primary_judge": judge, "primary_tests": primary, "answers": answers, "power": power, "side_by_side": side,
-            "controls": controls, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
+            "controls": controls, "positive_controls": positive, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
             "observed_quality": observed, "saturation": {"base_pass_at_kmax": base_pass, "k": kmax,
                                                          "limit": cfg.max_base_pass,
                                                          "saturated": base_pass >= cfg.max_base_pass},
