@@ -4,11 +4,14 @@
 """
 import argparse
 
+import numpy as np
+
 from polyreply.io import read_jsonl, write_json, write_jsonl
 from polyreply.progress import Progress
 from polyreply.tweets.arms import MODELS, seeds_of
 from polyreply.tweets.config import load_params
 from polyreply.tweets.generation import generations_file
+from polyreply.tweets.injection import best_human_replies, expected_effect, inject_best_reply, injected_count
 from polyreply.tweets.reward_model import EngagementRewardModel
 from polyreply.tweets.scoring import (LLM_JUDGE_THRESHOLD, judges_for, llm_judge_scores, reference_thresholds,
                                       reward_vs_oracle, score_model, summarise)
@@ -44,9 +47,25 @@ def main() -> None:
         if "oracle" in judges:
             vs_oracle[m] = reward_vs_oracle(gens[m], reward_model)
         progress.update(model=m, prompts=len(rows))
+    injection = None
+    if params.eval.primary_judge in ("oracle", "reference_similarity"):   # the injected-effect check
+        m, share = params.eval.injection_model, params.eval.injection_share
+        best, best_scores = best_human_replies(gens["base"], params.eval.primary_judge)
+        injected = inject_best_reply(gens[m], best, share, args.seed)
+        rows = score_model(injected, reward_model, params.heuristic, thresholds, params.eval, judges)
+        name = f"{m}+injected"
+        per_prompt.extend({"model": name, "seed": args.seed, **r} for r in rows)
+        means = [r[f"mean_score/{params.eval.primary_judge}"] for r in per_prompt
+                 if r["model"] == m and r["seed"] == args.seed]
+        injection = {"model": m, "injected_model": name, "share": share, "judge": params.eval.primary_judge,
+                     "replaced_per_prompt": injected_count(params.eval.n_samples, share),
+                     "expected_effect": expected_effect(np.array(means), np.array([best_scores[g["tweet_id"]]
+                                                                                   for g in gens[m]]),
+                                                        params.eval.n_samples, share)}
     write_jsonl(args.out, per_prompt)
     write_json(args.metrics, {"thresholds": thresholds, "prompts": len(gens["base"]), "models": summary,
-                              "judges": list(judges), "learned_reward_vs_oracle_on_model_replies": vs_oracle})
+                              "judges": list(judges), "learned_reward_vs_oracle_on_model_replies": vs_oracle,
+                              "injection": injection})
     kmax = max(params.eval.k)
     j = params.eval.primary_judge
     for m in models:

@@ -212,8 +212,15 @@ class EvalConfig:
     short_reply_words: int = param(3, "a reply of at most this many words counts as short", ge=0)
     samples_in_report: int = param(3, "test tweets whose replies the report shows", ge=0)
     judge: JudgeConfig = param(help="pairwise LLM judge (stage judge)", factory=JudgeConfig)
+    injection_model: str = param("sft_baseline", "the injected-effect check: this model's replies with a known "
+                                 "share replaced by each tweet's best human reply (tweets/injection.py)")
+    injection_share: float = param(0.25, "share of each prompt's samples replaced (rounded to whole samples)",
+                                   gt=0, le=1)
 
     def check(self, where):
+        check(self.injection_model in ARMS or self.injection_model in ("base", "warmstart_baseline",
+                                                                       "warmstart_polychromic"),
+              f"{where}.injection_model", f"must be a model every seed has, got {self.injection_model!r}")
         check(len(self.k) > 0, f"{where}.k", "must list at least one k")
         for k in self.k:
             check(1 <= k <= self.n_samples, f"{where}.k", f"k={k} must be between 1 and n_samples={self.n_samples}")

@@ -15,6 +15,8 @@ import hashlib
 
 import numpy as np
 
+from .oracle import true_engagement
+
 
 def injected_count(n_samples: int, share: float) -> int:
     """Samples replaced per prompt: round(share x n), at least 1 and at most n."""
@@ -52,3 +54,21 @@ def expected_effect(model_mean_scores: np.ndarray, best_scores: np.ndarray, n_sa
     m = injected_count(n_samples, share)
     gap = np.asarray(best_scores, float) - np.asarray(model_mean_scores, float)
     return float(m / n_samples * gap.mean())
+
+
+def best_human_replies(prompts: list[dict], judge: str) -> tuple[dict, dict]:
+    """Per tweet_id the human reply the judge scores highest, and its score (oracle or reference similarity,
+    the latter scored as evaluation scores a human reply: against the other references)."""
+    from .scoring import human_reference_similarities
+    best, scores = {}, {}
+    for p in prompts:
+        refs = p["references"]
+        if judge == "oracle":
+            s = [true_engagement(p["tweet"], r) for r in refs]
+        elif judge == "reference_similarity":
+            s = human_reference_similarities(refs, p["tweet"])
+        else:
+            raise ValueError(f"injection: judge {judge} has no per-reply score of human replies")
+        i = int(np.argmax(s))
+        best[p["tweet_id"]], scores[p["tweet_id"]] = refs[i], float(s[i])
+    return best, scores
