@@ -48,7 +48,9 @@ def main() -> None:
             vs_oracle[m] = reward_vs_oracle(gens[m], reward_model)
         progress.update(model=m, prompts=len(rows))
     injection = None
-    if params.eval.primary_judge in ("oracle", "reference_similarity"):   # the injected-effect check
+    # the injected-effect check, on the demo's oracle: a human reply injected as a sample is scored as the
+    # humans are (reference similarity would match it against itself: a leak, not an effect)
+    if params.eval.primary_judge == "oracle":
         m, share = params.eval.injection_model, params.eval.injection_share
         best, best_scores = best_human_replies(gens["base"], params.eval.primary_judge)
         injected = inject_best_reply(gens[m], best, share, args.seed)
