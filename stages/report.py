@@ -77,7 +77,7 @@ def main() -> None:
     for s in seeds:
         rows += read_jsonl(args.eval / f"seed{s}" / "per_prompt.jsonl")
         summaries[s] = read_json(args.eval_metrics / f"seed{s}.json")
-    analysis = analyse(rows, cfg)
+    analysis = analyse(rows, cfg, {s: summaries[s].get("injection") for s in seeds})
     # stage judge (pairwise LLM judge): pooled over seeds, CIs clustered by prompt; {"enabled": false} when off
     llm = pooled_summary({s: read_json(args.judge_metrics / f"seed{s}.json") for s in seeds},
                          {s: read_jsonl(args.judge / f"seed{s}" / "judgments.jsonl") for s in seeds},

@@ -81,8 +81,9 @@ def verdict(test: dict, alpha: float, smallest_effect: float, p_key: str = "p_ho
     return "inconclusive: the CI still includes effects of interest"
 
 
-def analyse(rows: list[dict], cfg) -> dict:
-    """All verdicts from per-prompt rows (model, seed, tweet_id, metrics); cfg: an EvalConfig."""
+def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
+    """All verdicts from per-prompt rows (model, seed, tweet_id, metrics); cfg: an EvalConfig.
+    ``injections``: per seed, evaluate's injected-effect record (metrics/eval/seed*.json "injection")."""
     ks, judge, alpha = tuple(cfg.k), cfg.primary_judge, cfg.alpha
     if f"mean_score/{judge}" not in rows[0]:
         raise ValueError(f"report: primary judge {judge} has no scores in the evaluation rows")
@@ -193,9 +194,19 @@ def analyse(rows: list[dict], cfg) -> dict:
             t = test(m, "warmstart_baseline", quality, seed=300, level=alpha / family)
             positive[m] = {**t, "verdict": verdict({**t, "p_holm": t["p"]}, alpha, cfg.smallest_effect),
                            "detected": bool(t["p"] < alpha and t["ci_low"] > 0)}
+    # injected-effect check: a known effect planted in one model's replies, recovered by the same test
+    injected = {}
+    records = [r for r in (injections or {}).values() if r]
+    if records and records[0]["injected_model"] in table.values:
+        rec = records[0]
+        t = test(rec["injected_model"], rec["model"], quality, seed=400, level=alpha / family)
+        planted = float(np.mean([r["expected_effect"] for r in records]))
+        injected = {**t, "share": rec["share"], "replaced_per_prompt": rec["replaced_per_prompt"],
+                    "planted_effect": planted, "recovered": bool(t["ci_low"] <= planted <= t["ci_high"]),
+                    "detected": bool(t["p"] < alpha and t["ci_low"] > 0)}
     base_pass = float(table.matrix("base", f"pass@{kmax}/{judge}", table.seeds_of["base"]).mean())
     return {"primary_judge": judge, "primary_tests": primary, "answers": answers, "power": power, "side_by_side": side,
-            "controls": controls, "positive_controls": positive, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
+            "controls": controls, "positive_controls": positive, "injected": injected, "a_a": a_a, "vs_base": vs_base, "set_rl": set_rl, "exploratory": exploratory,
             "observed_quality": observed, "saturation": {"base_pass_at_kmax": base_pass, "k": kmax,
                                                          "limit": cfg.max_base_pass,
                                                          "saturated": base_pass >= cfg.max_base_pass},
