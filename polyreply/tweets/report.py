@@ -176,6 +176,21 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
     L += ["## Controls (exploratory)", "", "Expected score under the primary judge; GRPO's own effect is measured "
           "against its warm-start, so 'GRPO beats SFT' is not 'fewer SFT steps':", ""]
     L += [test_line(label, t) for label, t in analysis["controls"].items()]
+    L += ["", "## Positive controls (can this analysis see an effect that is there?)", ""]
+    for m, t in analysis.get("positive_controls", {}).items():
+        L.append(f"- **Gold reward** ({m}: GRPO from the baseline warm-start trained on the ground truth itself; "
+                 f"reward achieved, not a method result): {m} - warmstart_baseline {ci(t)} ({t['ci_level']:.2%} CI, the "
+                 f"verdicts' test and level), p={t['p']:.3g}, MDE {t['mde']:.3f}: **"
+                 + ("detected" if t["detected"] else "not detected") + "**.")
+    if not analysis.get("positive_controls"):
+        L.append("- Gold reward: not run (params positive_control_seeds is empty; real data has no ground truth).")
+    inj = analysis.get("injected")
+    if inj:
+        L.append(f"- **Injected effect**: {inj['replaced_per_prompt']} of {cfg.n_samples} samples per prompt of "
+                 f"{inj['model_b']} replaced by the tweet's best human reply: planted {inj['planted_effect']:+.3f}, "
+                 f"recovered {ci(inj)} ({inj['ci_level']:.2%} CI): planted effect "
+                 + ("inside" if inj["recovered"] else "**outside**") + " the CI, "
+                 + ("detected" if inj["detected"] else "**not detected**") + ".")
     if analysis["a_a"]:
         sig = sum(t["p"] < cfg.alpha for t in analysis["a_a"].values())
         L += ["", f"**A/A control** (the same arm, two training seeds, the same test over prompts): {sig} of "
@@ -184,7 +199,8 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
         L += [test_line(f"{t['model_a']} vs {t['model_b']}", t) for t in analysis["a_a"].values()]
     else:
         L += ["", "A/A control: needs >= 2 seeds (params `seeds`)."]
-    L += ["", "## Side by side (exploratory)", ""]
+    L += [""] + power_lines(analysis.get("power", {}), analysis["seeds"], analysis["prompts"])
+    L += ["## Side by side (exploratory)", ""]
     for q, effects in analysis["side_by_side"].items():
         t0 = next(iter(effects.values()))
         L.append(f"- {q}, {t0['model_a']} minus {t0['model_b']}: " + "; ".join(
