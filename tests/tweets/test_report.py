@@ -4,7 +4,7 @@ import pytest
 
 import polyreply.stats
 from polyreply.tweets.analysis import analyse
-from polyreply.tweets.arms import MODELS
+from polyreply.tweets.arms import MODELS, POSITIVE_CONTROLS
 from polyreply.tweets.config import EvalConfig
 from polyreply.tweets.scoring import JUDGES
 
@@ -15,18 +15,31 @@ ROW_JUDGES = tuple(j for j in JUDGES if j != "llm_judge")
 
 
 def rows_with(effects: dict[str, float], n_prompts=40, seeds=(1, 2, 3), noise=0.05, judges=ROW_JUDGES,
-              seed_effects: dict | None = None, exploratory_seeds=(1,)):
-    """Per-prompt rows: model m scores effects[m] (+ seed_effects[(m, seed)]) + noise under ``judges``."""
+              seed_effects: dict | None = None, exploratory_seeds=(1,), extra_models=()):
+    """Per-prompt rows: model m scores effects[m] (+ seed_effects[(m, seed)]) + noise under ``judges``.
+    The positive control and other ``extra_models`` come after every seed's models (the stream of the
+    others stays as the tests were written)."""
     rng = np.random.default_rng(0)
     rows = []
-    for s in seeds:
-        for m in MODELS:
-            if m == "grpo_setrl" and s not in exploratory_seeds:
+    for s in list(seeds) + [None]:
+        for m in (MODELS if s is not None else ()):
+            if m == "grpo_setrl" and s not in exploratory_seeds or m in POSITIVE_CONTROLS:
                 continue
             for t in range(n_prompts):
                 r = {"model": m, "seed": s, "tweet_id": f"t{t:03d}", "semantic_diversity": 0.5, "share_echo": 0.0}
                 for j in ROW_JUDGES:
                     effect = effects.get(m, 0) + (seed_effects or {}).get((m, s), 0) if j in judges else 0.0
+                    r[f"mean_score/{j}"] = float(effect + rng.normal(0, noise))
+                    for k in CFG.k:
+                        r[f"max@{k}/{j}"] = float(effect + 0.1 * k + rng.normal(0, noise))
+                        r[f"pass@{k}/{j}"] = float(np.clip(0.3 + effect + rng.normal(0, noise), 0, 1))
+                rows.append(r)
+    for m in extra_models:
+        for s in seeds:
+            for t in range(n_prompts):
+                r = {"model": m, "seed": s, "tweet_id": f"t{t:03d}", "semantic_diversity": 0.5, "share_echo": 0.0}
+                for j in ROW_JUDGES:
+                    effect = effects.get(m, 0) if j in judges else 0.0
                     r[f"mean_score/{j}"] = float(effect + rng.normal(0, noise))
                     for k in CFG.k:
                         r[f"max@{k}/{j}"] = float(effect + 0.1 * k + rng.normal(0, noise))
@@ -186,3 +199,25 @@ def test_probe_set_section_marks_failure_classes():
     assert "| acceptable (not a failure) | 0.60 (4%) |" in text
     assert "good_human 100, loop 25, acceptable 10" in text
     assert probe_set_lines(None) == []
+
+
+def test_the_gold_reward_control_is_tested_like_a_verdict_outside_the_holm_family():
+    rows = rows_with({"grpo_gold": 0.4, "warmstart_baseline": 0.0}, extra_models=("grpo_gold",))
+    res = analyse(rows, CFG)
+    gold = res["positive_controls"]["grpo_gold"]
+    assert gold["model_b"] == "warmstart_baseline" and gold["detected"] and gold["ci_level"] == pytest.approx(0.9875)
+    assert gold["mean_diff"] == pytest.approx(0.4, abs=0.03)
+    assert list(res["primary_tests"]) == ["Q1", "Q2", "Q3", "Q4"]          # not in the Holm family
+    assert not analyse(rows_with({}, extra_models=("grpo_gold",)), CFG)["positive_controls"]["grpo_gold"]["detected"]
+    assert analyse(rows_with({}), CFG)["positive_controls"] == {}           # not run: nothing claimed
+
+
+def test_the_injected_effect_is_recovered_inside_its_ci():
+    """sft_baseline+injected scores 0.3 higher (the planted effect evaluate computed): the same test finds it."""
+    rows = rows_with({"sft_baseline": 0.0, "sft_baseline+injected": 0.3}, extra_models=("sft_baseline+injected",))
+    records = {s: {"model": "sft_baseline", "injected_model": "sft_baseline+injected", "share": 0.25,
+                   "replaced_per_prompt": 2, "expected_effect": 0.3} for s in (1, 2, 3)}
+    inj = analyse(rows, CFG, records)["injected"]
+    assert inj["recovered"] and inj["detected"] and inj["planted_effect"] == pytest.approx(0.3)
+    records = {s: {**r, "expected_effect": 0.6} for s, r in records.items()}   # a wrong plan is not recovered
+    assert not analyse(rows, CFG, records)["injected"]["recovered"]
