@@ -21,8 +21,8 @@ def rows_with(effects: dict[str, float], n_prompts=40, seeds=(1, 2, 3), noise=0.
     others stays as the tests were written)."""
     rng = np.random.default_rng(0)
     rows = []
-    for s in list(seeds) + [None]:
-        for m in (MODELS if s is not None else ()):
+    for s in seeds:
+        for m in MODELS:
             if m == "grpo_setrl" and s not in exploratory_seeds or m in POSITIVE_CONTROLS:
                 continue
             for t in range(n_prompts):
