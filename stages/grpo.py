@@ -18,7 +18,7 @@ from polyreply.core.distributed import init_distributed
 from polyreply.core.grpo import train_grpo
 from polyreply.core.modeling import load_policy, load_tokenizer
 from polyreply.core.training import finish_run, grpo_history, open_live, seed_everything
-from polyreply.io import read_jsonl
+from polyreply.io import read_jsonl, write_json
 from polyreply.tweets.config import load_params
 from polyreply.tweets.oracle import true_engagement
 from polyreply.tweets.reward_model import EngagementRewardModel
@@ -29,7 +29,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["baseline", "polychromic", "setrl", "gold"], required=True)
     ap.add_argument("--seed", type=int, required=True)
-    for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--heldout", "--out", "--logs", "--timing"):
+    for path in ("--base", "--warmstart", "--reward-model", "--prompts", "--heldout", "--out", "--logs", "--heldout-out",
+                 "--timing"):
         ap.add_argument(path, required=True)
     args = ap.parse_args()
     params = load_params()
@@ -87,7 +88,9 @@ def main() -> None:
     finish_run(policy, args.out, live, summary, args.timing, {
         "seconds": seconds, "steps": len(history),
         "generated_tokens_per_second": float(sum(h.generated_tokens for h in history)) / seconds},
-        {"grpo_history.json": grpo_history(history), "heldout_history.json": [asdict(h) for h in run.heldout]})
+        {"grpo_history.json": grpo_history(history)})
+    # the held-out curve (report: proxy- vs gold-trained GRPO, ground truth against steps and KL)
+    write_json(args.heldout_out, [{**asdict(h), "kl": history[h.step - 1].kl if h.step else 0.0} for h in run.heldout])
     print(f"{name} seed {args.seed}: reward {summary['avg_reward_first_quarter']:.3f} -> "
           f"{summary['avg_reward_last_quarter']:.3f}, KL {summary['final_kl']:.4f}")
     dist.finish()
