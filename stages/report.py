@@ -64,6 +64,36 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
     return summary
 
 
+def gold_vs_proxy_plot(params, logs: Path, plots: Path) -> dict:
+    """Ground truth of held-out replies over GRPO steps and against KL: the learned (proxy) reward's run vs the
+    ground-truth (gold) run from the same warm-start (Gao et al. 2022): how much of the gold gain the proxy gets."""
+    runs = {"proxy (grpo_baseline)": "grpo_baseline", "gold (grpo_gold)": "grpo_gold"}
+    curves = {}
+    for label, run in runs.items():
+        seeds = seeds_of(run, params)
+        if not seeds or not params.grpo.log_oracle:
+            continue
+        hist = [read_json(logs / run / f"seed{s}" / "heldout.json") for s in seeds]
+        curves[label] = {k: np.mean([[h[k] for h in one] for one in hist], axis=0) for k in ("step", "oracle", "kl")}
+    with open(plots / "gold_vs_proxy.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run", "step", "kl", "heldout_oracle"])
+        for label, c in curves.items():
+            for i in range(len(c["step"])):
+                w.writerow([label, int(c["step"][i]), round(float(c["kl"][i]), 6), round(float(c["oracle"][i]), 6)])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for label, c in curves.items():
+        axes[0].plot(c["step"], c["oracle"], marker="o", label=label)
+        axes[1].plot(c["kl"], c["oracle"], marker="o", label=label)
+    axes[0].set(title="held-out ground truth over GRPO steps", xlabel="GRPO step", ylabel="oracle, mean over seeds")
+    axes[1].set(title="against KL to the warm-start", xlabel="KL (training batch, mean over seeds)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(plots / "gold_vs_proxy.png", dpi=110)
+    return {label: {"oracle_start": float(c["oracle"][0]), "oracle_end": float(c["oracle"][-1]),
+                    "kl_end": float(c["kl"][-1])} for label, c in curves.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     for path in ("--eval", "--eval-metrics", "--judge", "--judge-metrics", "--generations", "--logs",
@@ -89,7 +119,8 @@ def main() -> None:
 
     plots = args.plots
     plots.mkdir(exist_ok=True)
-    training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params, args.logs, plots)}
+    training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params, args.logs, plots),
+                "gold_vs_proxy": gold_vs_proxy_plot(params, args.logs, plots)}
     for run in TRAINING_RUNS:
         for s in seeds_of(run, params):
             summ = read_json(args.logs / run / f"seed{s}" / "metrics.json")
