@@ -278,3 +278,28 @@ def test_sft_runs_the_tasks_heldout_check_with_each_validation_loss(toy_vocab_lm
     assert result.final_eval_loss < before
     with pytest.raises(ValueError, match="polychromic SFT needs reward_fn"):
         train_sft(model, tok, rows, rows, cfg, 1, TOY_PROMPT, PolychromicConfig(), seed=0)
+
+
+def test_heldout_telemetry_scores_fixed_prompts_with_fixed_seeds_and_sees_learning(toy_vocab_lm):
+    """Held-out scores at step 0, every heldout_every steps and the last; the same random numbers each time, so
+    an unchanged policy scores the same and a learning one rises (the toy reward counts the token g)."""
+    from polyreply.core.grpo import heldout_score
+    model, tok = toy_vocab_lm
+    cfg = GrpoConfig(num_generations=8, max_new_tokens=4, kl_coeff=0.0, learning_rate=1e-2, max_steps=30,
+                     prompts_per_step=2, heldout_every=10, heldout_prompts=2, heldout_generations=8)
+    heldout = [{"prompt": "tweet"}, {"prompt": "held"}]
+    policy, reference = copy.deepcopy(model), copy.deepcopy(model).eval()
+    a = heldout_score(policy, tok, heldout, cfg, TOY_PROMPT, count_g, None, 0)
+    b = heldout_score(policy, tok, heldout, cfg, TOY_PROMPT, count_g, None, 0)
+    assert a == b                                                       # common random numbers
+    torch.manual_seed(0)
+    run = train_grpo(policy, reference, tok, [{"prompt": "tweet"}, {"prompt": "other"}], cfg, TOY_PROMPT,
+                     count_g, seed=0, heldout_rows=heldout, monitor_fn=lambda p, c, **_: -count_g(p, c))
+    assert [h.step for h in run.heldout] == [0, 10, 20, 30] and len(run.history) == 30
+    assert run.heldout[0].reward == a.reward and run.heldout[0].oracle == pytest.approx(-a.reward)
+    assert run.heldout[-1].reward > run.heldout[0].reward + 0.3, [h.reward for h in run.heldout]
+    assert all(h.entropy > 0 for h in run.history)
+    off = train_grpo(copy.deepcopy(model), copy.deepcopy(model).eval(), tok, [{"prompt": "tweet"}],
+                     GrpoConfig(num_generations=4, max_new_tokens=4, max_steps=2, heldout_every=0), TOY_PROMPT,
+                     count_g, seed=0, heldout_rows=heldout)
+    assert off.heldout == []
