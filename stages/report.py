@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import argparse  # noqa: E402
 
 from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
+from polyreply.stats import mean_ci_across_seeds  # noqa: E402
 from polyreply.tweets.analysis import analyse, seed_aggregate  # noqa: E402
 from polyreply.tweets.arms import GRPO_RUNS, JUDGES, MODELS, TRAINING_RUNS, seeds_of  # noqa: E402
 from polyreply.tweets.config import load_params  # noqa: E402
@@ -94,6 +95,18 @@ def gold_vs_proxy_plot(params, logs: Path, plots: Path) -> dict:
                     "kl_end": float(c["kl"][-1])} for label, c in curves.items()}
 
 
+def heldout_changes(params, logs: Path) -> dict:
+    """Per GRPO run: held-out change (end - start, fixed validation tweets and sampling seeds) of the training
+    reward and, on the demo, the ground truth; mean and 95% t-interval across the seeds that trained it."""
+    out = {}
+    for run in GRPO_RUNS:
+        summ = [read_json(logs / run / f"seed{s}" / "metrics.json") for s in seeds_of(run, params)]
+        if summ and "heldout_reward_change" in summ[0]:
+            out[run] = {k: mean_ci_across_seeds([x[f"heldout_{k}_change"] for x in summ])
+                        for k in ("reward", "oracle") if f"heldout_{k}_change" in summ[0]}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     for path in ("--eval", "--eval-metrics", "--judge", "--judge-metrics", "--generations", "--logs",
@@ -120,7 +133,8 @@ def main() -> None:
     plots = args.plots
     plots.mkdir(exist_ok=True)
     training = {"runs": {}, "grpo_curves": reward_vs_oracle_plot(params, args.logs, plots),
-                "gold_vs_proxy": gold_vs_proxy_plot(params, args.logs, plots)}
+                "gold_vs_proxy": gold_vs_proxy_plot(params, args.logs, plots),
+                "heldout_change": heldout_changes(params, args.logs)}
     for run in TRAINING_RUNS:
         for s in seeds_of(run, params):
             summ = read_json(args.logs / run / f"seed{s}" / "metrics.json")
@@ -138,7 +152,8 @@ def main() -> None:
         analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json(args.reward_model_metrics), read_json(args.split_metrics), read_json(args.probes),
         {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
-        params.exploratory_seeds, llm, read_json(args.curation_metrics), read_json(args.probe_set)), encoding="utf-8")
+        params.exploratory_seeds, llm, read_json(args.curation_metrics), read_json(args.probe_set),
+        params.study_cost), encoding="utf-8")
     keep = ("mean_diff", "ci_low", "ci_high", "p", "mde")
     write_json(args.summary, {
         "primary_judge": pj, "seeds": seeds, "prompts": analysis["prompts"],
@@ -154,6 +169,12 @@ def main() -> None:
         "set_rl_vs_grpo_polychromic": {metric: {k: t[k] for k in keep} for metric, t in analysis["set_rl"].items()},
         "saturation": analysis["saturation"],
         "reward_vs_oracle": training["grpo_curves"],
+        "grpo_heldout_change": training["heldout_change"],
+        "gold_vs_proxy": training["gold_vs_proxy"],
+        "positive_controls": {m: {k: t[k] for k in (*keep, "detected")} for m, t in analysis["positive_controls"].items()},
+        "injected_effect": ({k: analysis["injected"][k] for k in (*keep, "planted_effect", "recovered", "detected")}
+                            if analysis["injected"] else {}),
+        "power": analysis["power"],
         "llm_judge": llm,
     })
     write_json(args.comparisons, {"preregistered": {q: {k: v for k, v in t.items() if k != "parts"}

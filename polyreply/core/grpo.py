@@ -207,6 +207,11 @@ def train_grpo(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt
 
     if evaluate:
         score_heldout(0)
+    if live is not None:   # dvclive step = updates done: step 0 is the warm-start (its held-out score)
+        for k in ("reward", "reward_se", "oracle"):
+            if evaluate and getattr(heldout[0], k) is not None:
+                live.log_metric(f"heldout/{k}", getattr(heldout[0], k))
+        live.next_step()
     for step in range(1, cfg.max_steps + 1):
         if cursor + cfg.prompts_per_step > len(order):
             order, cursor = rng.permutation(len(pool)), 0

@@ -7,11 +7,13 @@ Pre-registration (fixed here and in params before any run; changing it is a new 
 - Q3 (they combine): grpo_polychromic vs grpo_baseline on the expected score.
 - Q4 (which is best): the ranking in params eval.q4_ranking; its first arm vs each other arm on the
   expected score, combined as an intersection-union test (p = the largest of the three p-values: the
-  claim "best" needs every comparison).
-Holm runs over these four p-values only; every other comparison is exploratory and says so.
+  claim "best" needs every comparison). An intersection-union test is level alpha with each part at
+  level alpha (Berger 1982), and its parts repeat Q2/Q3's comparisons, so Q4 stands *outside* the Holm
+  family: tested at alpha, parts' CIs at 1 - alpha, never adjusted and never adjusting Q1-Q3.
+Holm runs over Q1-Q3 only; every other comparison is exploratory and says so.
 A verdict needs both the Holm-adjusted sign-flip p < alpha (prompts) and a CI with seeds and prompts as
 random effects (polyreply/stats.py) on the same side of zero, so one lucky seed cannot carry it. The
-primary CIs and MDEs are at alpha/4 (Bonferroni over the four, i.e. simultaneous 98.75% intervals), the
+Q1-Q3 CIs and MDEs are at alpha/3 (Bonferroni over the three, i.e. simultaneous 98.33% intervals), the
 same family the Holm p belongs to. With one training seed no verdict says "yes": training noise is unmeasured.
 """
 from __future__ import annotations
@@ -101,18 +103,19 @@ def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
                       alpha=level, seed=seed, permutations=cfg.permutations)
         return {"model_a": a, "model_b": b, "metric": metric, "seeds": use, **res}
 
-    family = 4
+    family = 3   # Holm over Q1-Q3; Q4 is an intersection-union test at alpha, outside the family
     quality = f"mean_score/{judge}"
     primary = {q: test(a, b, metric, seed=i, level=alpha / family)
                for i, (q, (a, b, metric)) in enumerate(preregistered(ks, judge).items())}
+    for q, p in zip(list(primary), holm([t["p"] for t in primary.values()])):
+        primary[q]["p_holm"] = p
     best, *rivals = cfg.q4_ranking
-    q4_parts = [test(best, r, quality, seed=10 + i, level=alpha / family) for i, r in enumerate(rivals)]
+    q4_parts = [test(best, r, quality, seed=10 + i, level=alpha) for i, r in enumerate(rivals)]
     closest = min(q4_parts, key=lambda t: t["mean_diff"])
     # intersection-union: "best" needs every comparison, so the largest p and the lowest CI bound
     primary["Q4"] = {**closest, "p": max(t["p"] for t in q4_parts), "parts": q4_parts,
                      "ci_low": min(t["ci_low"] for t in q4_parts)}
-    for q, p in zip(primary, holm([primary[q]["p"] for q in primary])):
-        primary[q]["p_holm"] = p
+    primary["Q4"]["p_holm"] = primary["Q4"]["p"]   # not adjusted: outside the Holm family (docstring)
 
     # the run as the pilot of a real study: seeds needed at this and at larger prompt counts
     n_prompts = len(table.tweets)
@@ -124,7 +127,8 @@ def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
             power[q] = [{"model_a": x["model_a"], "model_b": x["model_b"], "metric": x["metric"],
                          **power_plan(table.matrix(x["model_a"], x["metric"], x["seeds"])
                                       - table.matrix(x["model_b"], x["metric"], x["seeds"]),
-                                      cfg.smallest_effect, alpha / family, options)} for x in parts]
+                                      cfg.smallest_effect, alpha if q == "Q4" else alpha / family,
+                                      options)} for x in parts]
 
     answers = {}
     kmax = max(ks)
@@ -186,7 +190,7 @@ def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
         set_rl = {metric: explore("set-RL", *SET_RL, metric)
                   for metric in (quality, f"max@{kmax}/{judge}", "semantic_diversity")}
     # positive control: GRPO on the ground truth from the baseline warm-start, by the verdicts' own test and
-    # level (alpha/4, seeds and prompts), outside the Holm family. Trained on the judge: reward achieved, and
+    # level (alpha/3, seeds and prompts), outside the Holm family. Trained on the judge: reward achieved, and
     # the question is only whether the analysis sees a gain that is there.
     positive = {}
     for m in POSITIVE_CONTROLS:

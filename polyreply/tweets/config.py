@@ -229,6 +229,14 @@ class EvalConfig:
 
 
 @dataclass(frozen=True)
+class StudyCostConfig:
+    """The power table's cost model (report only): CPU time of a study of S seeds x P test prompts."""
+    seed_cpu_minutes: float = param(10.0, "training one seed of every arm and control (metrics/timing)", gt=0)
+    prompt_cpu_seconds: float = param(3.0, "generating and scoring one test prompt for every model of one seed",
+                                      gt=0)
+
+
+@dataclass(frozen=True)
 class ProbesConfig:
     max_prompts: int = param(100, "held-out tweets probed (seeded sample, eval.prompt_seed)", ge=2)
 
@@ -249,6 +257,7 @@ BLOCKS: dict[str, type] = {
     "grpo": TweetGrpoConfig,
     "eval": EvalConfig,
     "probes": ProbesConfig,
+    "study_cost": StudyCostConfig,
     "distributed": DistributedConfig,
 }
 

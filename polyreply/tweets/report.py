@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .arms import JUDGES, MODELS, TRAINING_REWARD_JUDGES
+from .config import StudyCostConfig
 
 
 def fmt(x, digits=3):
@@ -33,7 +34,12 @@ def test_line(label: str, t: dict) -> str:
     return f"- {label}: {ci(t)}, p={t['p']:.3g}, MDE {t['mde']:.3f} (seeds {t.get('seeds', '')})"
 
 
-def power_lines(power: dict, seeds: int, prompts: int) -> list[str]:
+def study_hours(seeds: int, prompts: int, cost) -> float:
+    """CPU hours of a study (2 cores, the default budget per step) from params study_cost."""
+    return seeds * (cost.seed_cpu_minutes / 60 + prompts * cost.prompt_cpu_seconds / 3600)
+
+
+def power_lines(power: dict, seeds: int, prompts: int, cost) -> list[str]:
     """Section "Power": per question the seeds needed at the observed variances (this run as the pilot)."""
     if not power:
         return ["## Power", "", "Needs >= 2 seeds (params `seeds`): with one seed the seed variance is unknown.", ""]
@@ -41,9 +47,12 @@ def power_lines(power: dict, seeds: int, prompts: int) -> list[str]:
     options = list(first["seeds_needed"])
     L = ["## Power (this run as the pilot of a study)", "",
          f"Seeds needed for 80% power to detect the smallest effect of interest ({first['effect']:g}) at the verdicts' "
-         f"level (alpha/4 = {first['alpha']:g}), from this run's seed, prompt and residual variances (two-way "
+         f"level (alpha/3 = {first['alpha']:.4g} for Q1-Q3, alpha for Q4's parts), from this run's seed, prompt and residual variances (two-way "
          f"method of moments; with {seeds} seeds the seed variance rests on {seeds - 1} df, so read these as "
-         f"estimates). Now: {seeds} seeds x {prompts} prompts. '-' = not reachable with that many prompts.", "",
+         f"estimates). Now: {seeds} seeds x {prompts} prompts. '-' = not reachable with that many prompts. In "
+         f"brackets: CPU hours on 2 cores at the default budget ({cost.seed_cpu_minutes:g} min of training per "
+         f"seed, {cost.prompt_cpu_seconds:g} s of generation and scoring per test prompt and seed; params "
+         "study_cost, measured on the default run).", "",
          "| question | comparison | MDE now | var seed / prompt / residual | "
          + " | ".join(f"seeds needed at {p} prompts" for p in options) + " |",
          "|---" * (4 + len(options)) + "|"]
@@ -52,8 +61,34 @@ def power_lines(power: dict, seeds: int, prompts: int) -> list[str]:
             v = x["variance"]
             L.append(f"| {q} | {x['model_a']} - {x['model_b']} (`{x['metric']}`) | {x['mde_now']:.3f} | "
                      f"{v['seed']:.4f} / {v['prompt']:.4f} / {v['residual']:.4f} | "
-                     + " | ".join("-" if n is None else str(n) for n in x["seeds_needed"].values()) + " |")
+                     + " | ".join("-" if n is None else f"{n} ({study_hours(n, p, cost):.1f} h)"
+                                  for p, n in x["seeds_needed"].items()) + " |")
     return L + [""]
+
+
+def heldout_lines(changes: dict, gold_vs_proxy: dict) -> list[str]:
+    """GRPO on fixed validation tweets with fixed sampling seeds: change from step 0 to the end, CI across seeds."""
+    if not changes:
+        return []
+    def cell(c):
+        return "-" if c is None else fmt(c["mean"]) + (f" [{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]"
+                                                       if c["ci_low"] is not None else " (one seed)")
+    L = ["", "Held-out telemetry (`logs/<run>/seed*/heldout.json`, dvclive `heldout/*`): the policy scored on fixed "
+         "validation tweets with fixed sampling seeds before step 1 and every few steps; change from the start to "
+         "the end, mean and 95% t-interval across seeds. Training reward = reward achieved; ground truth = the demo "
+         "world's engagement (for grpo_gold also its training reward).", "",
+         "| run | seeds | held-out training reward change | held-out ground truth change |", "|---|---|---|---|"]
+    for run, c in changes.items():
+        L.append(f"| {run} | {c['reward']['n_seeds']} | {cell(c['reward'])} | {cell(c.get('oracle'))} |")
+    if len(gold_vs_proxy) == 2:
+        (pl, p), (gl, g) = gold_vs_proxy.items()
+        gain_p, gain_g = p["oracle_end"] - p["oracle_start"], g["oracle_end"] - g["oracle_start"]
+        L += ["", f"Gold vs proxy (`plots/gold_vs_proxy.png`, ground truth against steps and KL): the gold run raises "
+              f"the held-out ground truth by {gain_g:+.3f} (KL {g['kl_end']:.3f}), the learned-reward run by "
+              f"{gain_p:+.3f} (KL {p['kl_end']:.3f})"
+              + (f": the proxy captures {gain_p / gain_g:.0%} of the gold gain." if gain_g > 0 else
+                 ": the gold run gained nothing, so no share is defined.")]
+    return L
 
 
 def probe_lines(probes: dict, vs_oracle_by_seed: dict) -> list[str]:
@@ -148,7 +183,8 @@ def llm_judge_lines(s: dict | None) -> list[str]:
 def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_seed: dict, samples: list[dict],
                     training: dict, reward_metrics: dict, split_stats: dict, probes: dict | None = None,
                     vs_oracle_by_seed: dict | None = None, exploratory_seeds=(), llm_judge: dict | None = None,
-                    curation: dict | None = None, probe_set: dict | None = None) -> str:
+                    curation: dict | None = None, probe_set: dict | None = None, study_cost=None) -> str:
+    study_cost = study_cost or StudyCostConfig()
     ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
     sat = analysis["saturation"]
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
@@ -165,9 +201,10 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
             if sat["saturated"] else f"(< {sat['limit']}: not saturated)."),
          "Statistics: per (seed, prompt) paired differences; CI with seeds and prompts as random effects "
          "(SE from the seed means and a bootstrap over prompts, t with Satterthwaite df); p from a paired "
-         "sign-flip permutation test over prompts; Holm across the four pre-registered tests only. A verdict "
-         "needs Holm p < alpha **and** a CI on the same side of zero (verdict CIs at alpha/4: 98.75%). MDE: "
-         "minimum detectable effect at 80% power (alpha/4 for the verdicts); smallest effect of interest "
+         "sign-flip permutation test over prompts; Holm across Q1-Q3 only (Q4 is an intersection-union test at "
+         "alpha outside the family: its parts repeat Q2/Q3's comparisons). A verdict needs Holm p < alpha **and** a "
+         "CI on the same side of zero (Q1-Q3 CIs at alpha/3: 98.33%). MDE: minimum detectable effect at 80% power "
+         "(alpha/3 for Q1-Q3); smallest effect of interest "
          f"{cfg.smallest_effect:g} ({pj} units). Everything after the verdicts is exploratory (uncorrected p).", "",
          "> Data note: the default dataset is SYNTHETIC (see README). Figures measure the pipeline on it, not real "
          "Twitter engagement.", "", "## Verdicts (pre-registered)", ""]
@@ -199,7 +236,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
         L += [test_line(f"{t['model_a']} vs {t['model_b']}", t) for t in analysis["a_a"].values()]
     else:
         L += ["", "A/A control: needs >= 2 seeds (params `seeds`)."]
-    L += [""] + power_lines(analysis.get("power", {}), analysis["seeds"], analysis["prompts"])
+    L += [""] + power_lines(analysis.get("power", {}), analysis["seeds"], analysis["prompts"], study_cost)
     L += ["## Side by side (exploratory)", ""]
     for q, effects in analysis["side_by_side"].items():
         t0 = next(iter(effects.values()))
@@ -220,6 +257,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
     for run, s in training.get("grpo_curves", {}).items():
         L.append(f"| {run} | {fmt(s['reward_first'])} | {fmt(s['reward_last'])} | {fmt(s['oracle_first'])} | "
                  f"{fmt(s['oracle_last'])} |")
+    L += heldout_lines(training.get("heldout_change", {}), training.get("gold_vs_proxy", {}))
     cols = (list(dict.fromkeys([f"mean_score/{pj}", f"max@{kmax}/{pj}", f"pass@{kmax}/{pj}",
                                 "mean_score/reference_similarity"]))
             + [f"mean_score/{j}" for j in TRAINING_REWARD_JUDGES]

@@ -292,10 +292,23 @@ def test_heldout_telemetry_scores_fixed_prompts_with_fixed_seeds_and_sees_learni
     a = heldout_score(policy, tok, heldout, cfg, TOY_PROMPT, count_g, None, 0)
     b = heldout_score(policy, tok, heldout, cfg, TOY_PROMPT, count_g, None, 0)
     assert a == b                                                       # common random numbers
+    class Live:   # dvclive's interface: log_metric at the current step, next_step advances
+        step, logged = 0, []
+
+        def log_metric(self, name, value):
+            self.logged.append((self.step, name, value))
+
+        def next_step(self):
+            self.step += 1
+
+    live = Live()
     torch.manual_seed(0)
     run = train_grpo(policy, reference, tok, [{"prompt": "tweet"}, {"prompt": "other"}], cfg, TOY_PROMPT,
-                     count_g, seed=0, heldout_rows=heldout, monitor_fn=lambda p, c, **_: -count_g(p, c))
+                     count_g, seed=0, heldout_rows=heldout, monitor_fn=lambda p, c, **_: -count_g(p, c), live=live)
     assert [h.step for h in run.heldout] == [0, 10, 20, 30] and len(run.history) == 30
+    # the dvclive x axis counts updates: held-out points at 0 (the warm-start), 10, 20, 30; training at 1..30
+    assert [(s, v) for s, n, v in live.logged if n == "heldout/reward"] == [(h.step, h.reward) for h in run.heldout]
+    assert [s for s, n, _ in live.logged if n == "grpo/avg_reward"] == list(range(1, 31))
     assert run.heldout[0].reward == a.reward and run.heldout[0].oracle == pytest.approx(-a.reward)
     assert run.heldout[-1].reward > run.heldout[0].reward + 0.3, [h.reward for h in run.heldout]
     assert all(h.entropy > 0 for h in run.history)

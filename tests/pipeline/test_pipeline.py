@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 def tiny_params(p: dict) -> dict:
     p["seeds"] = SEEDS
     p["exploratory_seeds"] = SEEDS[:1]
+    p["positive_control_seeds"] = SEEDS
     p["base_model"].update(source="tiny", tiny_hidden_size=32, tiny_layers=2)
     p["sft"].update(max_steps=30, eval_every=15, eval_examples=8, batch_size=4, max_reply_tokens=16,
                     heldout_prompts=4, heldout_samples=4)
@@ -110,7 +111,7 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     for s in SEEDS:
         expected |= {f"{n}@{s}" for n in ("sft_baseline", "sft_polychromic", "warmstart_baseline",
                                           "warmstart_polychromic", "grpo_baseline", "grpo_polychromic", "evaluate",
-                                          "judge")}   # judge: off by default, writes empty files
+                                          "judge", "grpo_gold", "generate_gold")}   # judge: off, writes empty files
         expected |= {f"generate@{m}-{s}" for m in ("warmstart_baseline", "warmstart_polychromic", "sft_baseline",
                                                     "sft_polychromic", "grpo_baseline", "grpo_polychromic")}
     assert stages == expected
@@ -128,7 +129,17 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     ev = json.loads((repo / "metrics/eval/seed2.json").read_text())
     controls_and_arms = {"base", "warmstart_baseline", "warmstart_polychromic", "sft_baseline", "sft_polychromic",
                          "grpo_baseline", "grpo_polychromic"}
+    controls_and_arms |= {"grpo_gold"}   # the positive control, on every seed
     assert set(ev1["models"]) == controls_and_arms | {"grpo_setrl"} and set(ev["models"]) == controls_and_arms
+    # positive controls, injected effect, held-out telemetry and the power table reach the summary and report
+    assert set(summary["positive_controls"]) == {"grpo_gold"} and "detected" in summary["positive_controls"]["grpo_gold"]
+    assert ev["injection"]["injected_model"] == "sft_baseline+injected" and "recovered" in summary["injected_effect"]
+    assert set(summary["grpo_heldout_change"]) == {"grpo_baseline", "grpo_polychromic", "grpo_setrl", "grpo_gold"}
+    assert summary["grpo_heldout_change"]["grpo_gold"]["oracle"]["n_seeds"] == 2
+    curve = json.loads((repo / "logs/grpo_gold/seed1/heldout.json").read_text())
+    assert [h["step"] for h in curve] == [0, 3] and {"reward", "oracle", "kl"} <= set(curve[0])
+    assert (repo / "plots/gold_vs_proxy.csv").read_text().count("gold (grpo_gold)") == 2
+    assert set(summary["power"]) == {"Q1", "Q2", "Q3", "Q4"} and "## Power" in report and "Gold reward" in report
     # the base is sampled once and shared: identical scores in every seed
     assert ev1["models"]["base"] == ev["models"]["base"]
     assert "Side by side" in report and "Fifth arm, set-RL GRPO" in report and "A/A control" in report

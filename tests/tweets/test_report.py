@@ -60,16 +60,21 @@ def test_clear_effects_are_detected_and_answered():
         assert q["judge"] == "oracle" and q["seeds"] == 3 and q["prompts"] == 40
 
 
-def test_holm_runs_over_the_four_preregistered_tests_only():
+def test_holm_runs_over_q1_to_q3_and_q4_stands_outside_at_alpha():
+    """Q4's parts repeat Q2/Q3's comparisons: an intersection-union test at alpha, outside the Holm family."""
     res = analyse(rows_with({"grpo_baseline": 0.02}), CFG)
     primary = res["primary_tests"]
     assert list(primary) == ["Q1", "Q2", "Q3", "Q4"]
-    ps = sorted(t["p"] for t in primary.values())
-    assert min(t["p_holm"] for t in primary.values()) == pytest.approx(min(1.0, 4 * ps[0]))
-    assert all(t["p_holm"] >= t["p"] for t in primary.values())
+    family = [primary[q] for q in ("Q1", "Q2", "Q3")]
+    ps = sorted(t["p"] for t in family)
+    assert min(t["p_holm"] for t in family) == pytest.approx(min(1.0, 3 * ps[0]))   # Holm over three
+    assert all(t["p_holm"] >= t["p"] for t in family)
+    assert all(t["ci_level"] == pytest.approx(1 - 0.05 / 3) for t in family)
     assert res["exploratory"] and all("p_holm" not in t for t in res["exploratory"])
-    # Q4 is an intersection-union test: its p is the largest of its three comparisons
-    assert primary["Q4"]["p"] == max(t["p"] for t in primary["Q4"]["parts"])
+    # Q4 is an intersection-union test: its p is the largest of its three comparisons, each at level alpha
+    q4 = primary["Q4"]
+    assert q4["p"] == max(t["p"] for t in q4["parts"]) and q4["p_holm"] == q4["p"]
+    assert all(t["ci_level"] == pytest.approx(0.95) for t in q4["parts"])
 
 
 def test_no_effect_with_a_precise_run_says_no_and_with_a_noisy_run_says_inconclusive():
@@ -205,7 +210,7 @@ def test_the_gold_reward_control_is_tested_like_a_verdict_outside_the_holm_famil
     rows = rows_with({"grpo_gold": 0.4, "warmstart_baseline": 0.0}, extra_models=("grpo_gold",))
     res = analyse(rows, CFG)
     gold = res["positive_controls"]["grpo_gold"]
-    assert gold["model_b"] == "warmstart_baseline" and gold["detected"] and gold["ci_level"] == pytest.approx(0.9875)
+    assert gold["model_b"] == "warmstart_baseline" and gold["detected"] and gold["ci_level"] == pytest.approx(1 - 0.05 / 3)
     assert gold["mean_diff"] == pytest.approx(0.4, abs=0.03)
     assert list(res["primary_tests"]) == ["Q1", "Q2", "Q3", "Q4"]          # not in the Holm family
     assert not analyse(rows_with({}, extra_models=("grpo_gold",)), CFG)["positive_controls"]["grpo_gold"]["detected"]
