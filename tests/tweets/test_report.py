@@ -226,3 +226,26 @@ def test_the_injected_effect_is_recovered_inside_its_ci():
     assert inj["recovered"] and inj["detected"] and inj["planted_effect"] == pytest.approx(0.3)
     records = {s: {**r, "expected_effect": 0.6} for s, r in records.items()}   # a wrong plan is not recovered
     assert not analyse(rows, CFG, records)["injected"]["recovered"]
+
+
+def test_heldout_lines_give_the_change_with_its_ci_and_the_share_of_the_gold_gain():
+    from polyreply.tweets.report import heldout_lines
+    c = {"mean": 0.1, "ci_low": 0.02, "ci_high": 0.18, "n_seeds": 3}
+    lines = heldout_lines({"grpo_baseline": {"reward": c, "oracle": {**c, "mean": 0.05}}},
+                          {"proxy (grpo_baseline)": {"oracle_start": -2.0, "oracle_end": -1.9, "kl_end": 0.1},
+                           "gold (grpo_gold)": {"oracle_start": -2.0, "oracle_end": -1.6, "kl_end": 0.2}})
+    text = "\n".join(lines)
+    assert "| grpo_baseline | 3 | 0.100 [0.020, 0.180] | 0.050 [0.020, 0.180] |" in text
+    assert "the proxy captures 25% of the gold gain" in text                # 0.1 of 0.4
+    assert heldout_lines({}, {}) == []
+
+
+def test_power_table_prices_a_study_in_cpu_hours():
+    from polyreply.tweets.config import StudyCostConfig
+    from polyreply.tweets.report import power_lines, study_hours
+    cost = StudyCostConfig(seed_cpu_minutes=10.0, prompt_cpu_seconds=3.0)
+    assert study_hours(3, 100, cost) == pytest.approx(3 * (10 / 60 + 300 / 3600))   # 0.75 h
+    row = {"model_a": "a", "model_b": "b", "metric": "m", "effect": 0.1, "alpha": 0.05 / 3, "mde_now": 0.3,
+           "variance": {"seed": 0.01, "prompt": 0.2, "residual": 0.5}, "seeds_needed": {100: 6, 300: None}}
+    text = "\n".join(power_lines({"Q1": [row]}, 3, 100, cost))
+    assert "| 6 (1.5 h) | - |" in text
