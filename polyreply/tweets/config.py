@@ -272,7 +272,9 @@ def load_params(path: str | Path = "params.yaml") -> Params:
                           f"{list(seeds)}, got {list(exploratory)}")
     gold = seed_list(raw, "positive_control_seeds", [], path, allow_empty=True)
     if not set(gold) <= set(seeds):
-        raise ParamsError(f"{path}: positive_control_seeds: must be seeds from `seeds` {list(seeds)}, got {list(gold)}")
+        keep = ",".join(str(s) for s in gold if s in seeds)
+        raise ParamsError(f"{path}: positive_control_seeds: must be seeds from `seeds` {list(seeds)}, got {list(gold)} "
+                          f"(with fewer seeds: -S 'positive_control_seeds=[{keep}]'; [] skips the gold-reward control)")
     if gold and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: positive_control_seeds: the gold-reward control trains on the demo world's "
                           "ground truth; real data (data.oracle: none) has none: set positive_control_seeds: []")

@@ -193,3 +193,23 @@ def test_curate_block_bounds_and_min_max(tmp_path):
     path = write_params(tmp_path, lambda p: p["curate"].update(min_likes=5))         # typo of min_reply_likes
     with pytest.raises(ParamsError, match=r"curate\.min_likes: unknown key"):
         load_params(path)
+
+
+def test_positive_control_seeds_must_be_training_seeds_and_need_the_demo_oracle(tmp_path):
+    def only_42(p):
+        p["seeds"] = [42]
+    with pytest.raises(ParamsError, match=r"positive_control_seeds: must be seeds from `seeds` \[42\], got \[42, 43, "
+                                          r"44\] \(with fewer seeds: -S 'positive_control_seeds=\[42\]'"):
+        load_params(write_params(tmp_path, only_42))
+
+    def real_data(p):
+        p["data"]["oracle"] = "none"
+        p["grpo"]["log_oracle"] = False
+        p["eval"]["primary_judge"] = "reference_similarity"
+    with pytest.raises(ParamsError, match=r"positive_control_seeds: the gold-reward control trains on the demo"):
+        load_params(write_params(tmp_path, real_data))
+
+    def real_data_no_gold(p):
+        real_data(p)
+        p["positive_control_seeds"] = []
+    assert load_params(write_params(tmp_path, real_data_no_gold)).positive_control_seeds == ()
