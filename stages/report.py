@@ -35,18 +35,21 @@ def step_curve(logs: Path, run: str, seed: int, name: str) -> np.ndarray:
 def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
     """Training reward and oracle score of the rollouts over GRPO steps (mean over seeds)."""
     curves, summary = {}, {}
+    steps = params.grpo.max_steps
     for run in GRPO_RUNS:
         for name in ("avg_reward", "oracle"):
-            if name == "oracle" and not params.grpo.log_oracle:  # real data: the declared column stays empty
-                curves[(run, name)] = np.full_like(curves[(run, "avg_reward")], np.nan)
+            seeds = seeds_of(run, params)
+            if not seeds or (name == "oracle" and not params.grpo.log_oracle):
+                curves[(run, name)] = np.full(steps, np.nan)   # not run, or real data: the column stays empty
                 continue
-            curves[(run, name)] = np.mean([step_curve(logs, run, s, name) for s in seeds_of(run, params)], axis=0)
+            curves[(run, name)] = np.mean([step_curve(logs, run, s, name) for s in seeds], axis=0)
+        if not seeds_of(run, params):
+            continue
         q = max(1, len(curves[(run, "avg_reward")]) // 4)
         summary[run] = {"reward_first": float(curves[(run, "avg_reward")][:q].mean()),
                         "reward_last": float(curves[(run, "avg_reward")][-q:].mean()),
                         "oracle_first": float(curves[(run, "oracle")][:q].mean()) if params.grpo.log_oracle else None,
                         "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if params.grpo.log_oracle else None}
-    steps = len(next(iter(curves.values())))
     with open(plots / "reward_vs_oracle.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
@@ -54,6 +57,8 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
             w.writerow([i, *("" if np.isnan(c[i]) else round(float(c[i]), 6) for c in curves.values())])
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (run, name), c in curves.items():
+        if np.isnan(c).all():
+            continue
         ax = axes[0 if name == "avg_reward" else 1]
         smooth = np.convolve(c, np.ones(4) / 4, mode="valid") if len(c) >= 4 else c
         ax.plot(np.arange(len(smooth)) + (len(c) - len(smooth)), smooth, label=run)
@@ -68,20 +73,26 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
 def gold_vs_proxy_plot(params, logs: Path, plots: Path) -> dict:
     """Ground truth of held-out replies over GRPO steps and against KL: the learned (proxy) reward's run vs the
     ground-truth (gold) run from the same warm-start (Gao et al. 2022): how much of the gold gain the proxy gets."""
-    runs = {"proxy (grpo_baseline)": "grpo_baseline", "gold (grpo_gold)": "grpo_gold"}
+    runs = {"proxy (grpo_baseline)": ("proxy", "grpo_baseline"), "gold (grpo_gold)": ("gold", "grpo_gold")}
     curves = {}
-    for label, run in runs.items():
+    for label, (_, run) in runs.items():
         seeds = seeds_of(run, params)
         if not seeds or not params.grpo.log_oracle:
             continue
         hist = [read_json(logs / run / f"seed{s}" / "heldout.json") for s in seeds]
         curves[label] = {k: np.mean([[h[k] for h in one] for one in hist], axis=0) for k in ("step", "oracle", "kl")}
+    # wide, one row per held-out step (both runs share the schedule); empty cells where a run did not run
+    points = sorted({int(x) for c in curves.values() for x in c["step"]})
     with open(plots / "gold_vs_proxy.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["run", "step", "kl", "heldout_oracle"])
-        for label, c in curves.items():
-            for i in range(len(c["step"])):
-                w.writerow([label, int(c["step"][i]), round(float(c["kl"][i]), 6), round(float(c["oracle"][i]), 6)])
+        w.writerow(["step", *(f"{short}_{k}" for short, _ in runs.values() for k in ("heldout_oracle", "kl"))])
+        for step in points:
+            row = [step]
+            for label in runs:
+                c = curves.get(label)
+                i = list(c["step"]).index(step) if c is not None and step in c["step"] else None
+                row += (["", ""] if i is None else [round(float(c["oracle"][i]), 6), round(float(c["kl"][i]), 6)])
+            w.writerow(row)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for label, c in curves.items():
         axes[0].plot(c["step"], c["oracle"], marker="o", label=label)

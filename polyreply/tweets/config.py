@@ -266,10 +266,10 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     """Parse and check *every* block and the rules between blocks, so any bad key fails before work."""
     raw, blocks = load_blocks(path, BLOCKS, extra_keys=("seeds", "exploratory_seeds", "positive_control_seeds"))
     seeds = seed_list(raw, "seeds", [42], path)
-    exploratory = seed_list(raw, "exploratory_seeds", list(seeds[:1]), path)
+    exploratory = seed_list(raw, "exploratory_seeds", [], path, allow_empty=True)
     if not set(exploratory) <= set(seeds):
-        raise ParamsError(f"{path}: exploratory_seeds: must be a non-empty list of distinct seeds from `seeds` "
-                          f"{list(seeds)}, got {list(exploratory)}")
+        raise ParamsError(f"{path}: exploratory_seeds: must be a list of distinct seeds from `seeds` "
+                          f"{list(seeds)} ([] = no set-RL arm), got {list(exploratory)}")
     gold = seed_list(raw, "positive_control_seeds", [], path, allow_empty=True)
     if not set(gold) <= set(seeds):
         keep = ",".join(str(s) for s in gold if s in seeds)

@@ -188,7 +188,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
     ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
     sat = analysis["saturation"]
     L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
-         f"Seeds {list(seeds)} (the exploratory set-RL arm: {list(exploratory_seeds)}); {analysis['prompts']} held-out "
+         f"Seeds {list(seeds)} (the exploratory set-RL arm: {list(exploratory_seeds) or 'not run'}); {analysis['prompts']} held-out "
          f"test prompts (tweets never seen in training), {cfg.n_samples} samples each. Primary judge: **{pj}** "
          + {"oracle": "(the demo world's true engagement)",
             "llm_judge": f"(pairwise LLM judge against {(llm_judge or {}).get('baseline', 'the baseline')}: "

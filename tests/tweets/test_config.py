@@ -164,13 +164,15 @@ def test_exploratory_seeds_must_be_trained_seeds(tmp_path):
     import yaml
     p = tmp_path / "params.yaml"
     p.write_text(yaml.safe_dump({"seeds": [1, 2], "exploratory_seeds": [3]}))
-    with pytest.raises(ParamsError, match=r"exploratory_seeds: must be a non-empty list of distinct seeds"):
+    with pytest.raises(ParamsError, match=r"exploratory_seeds: must be a list of distinct seeds from `seeds`"):
         load_params(p)
     p.write_text(yaml.safe_dump({"seeds": [1, 2], "eval": {"q4_ranking": ["grpo_baseline"]}}))
     with pytest.raises(ParamsError, match=r"eval\.q4_ranking: must order the four arms"):
         load_params(p)
     p.write_text(yaml.safe_dump({"seeds": [5, 6]}))
-    assert list(load_params(p).exploratory_seeds) == [5]
+    assert list(load_params(p).exploratory_seeds) == []   # the set-RL arm is opt-in
+    p.write_text(yaml.safe_dump({"seeds": [5, 6], "exploratory_seeds": [6]}))
+    assert list(load_params(p).exploratory_seeds) == [6]
 
 
 def test_process_count_must_split_every_global_batch(tmp_path):
