@@ -20,7 +20,7 @@ TRAINED = ("sft_baseline/seed1", "sft_polychromic/seed1", "warmstart_baseline/se
 
 def distributed_params(p: dict) -> dict:
     p = tiny_params(p)
-    p["seeds"], p["exploratory_seeds"] = [1], [1]
+    p["seeds"], p["exploratory_seeds"], p["positive_control_seeds"] = [1], [1], [1]
     p["base_model"]["dtype"] = "float32"    # bf16 rounding depends on the batch's padding
     p["lora"]["dropout"] = 0.0              # dropout masks depend on the process count
     p["sft"].update(max_steps=6, eval_every=6)
