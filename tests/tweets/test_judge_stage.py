@@ -9,7 +9,7 @@ import yaml
 
 from fake_judge import prefers_word, shown_replies
 from polyreply.params import ParamsError
-from polyreply.tweets.arms import EXPLORATORY, MODELS
+from polyreply.tweets.arms import EXPLORATORY, MODELS, POSITIVE_CONTROLS
 from polyreply.tweets.config import load_params
 from polyreply.tweets.llm_judge import JudgeError, pooled_summary
 from polyreply.tweets.report import llm_judge_lines
@@ -39,11 +39,11 @@ TWEETS = [("t1", "Planted tomatoes today"), ("t2", "Rainy Monday")]
 
 
 def workspace(tmp_path, monkeypatch, judge: dict, seed=1):
-    """A run folder: params.yaml (seed 1, exploratory) and hand-made generations of every model."""
+    """A run folder: params.yaml (seed 1, exploratory and positive control) and hand-made generations of every model."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(tmp_path)
     Path("params.yaml").write_text(yaml.safe_dump({
-        "seeds": [seed], "exploratory_seeds": [seed],
+        "seeds": [seed], "exploratory_seeds": [seed], "positive_control_seeds": [seed],
         "eval": {"n_samples": 2, "k": [1, 2], "bootstrap_samples": 200, "judge": judge}}))
     for m in MODELS:
         path = Path("data/generations") / ("base.jsonl" if m == "base" else f"seed{seed}/{m}.jsonl")
@@ -67,7 +67,7 @@ def test_stage_judges_every_model_against_the_baseline_and_a_rerun_makes_no_call
     server, url = judge_server(prefers_word("Great"))
     params = workspace(tmp_path, monkeypatch, openai_judge(url))
     metrics = run_judge(1, params)
-    others = [m for m in MODELS if m != "base"]           # seed 1 is exploratory: grpo_setrl is judged too
+    others = [m for m in MODELS if m != "base"]    # seed 1 has the set-RL arm and the gold control: judged too
     assert EXPLORATORY[0] in others and list(metrics["models"]) == others
     requests = 2 * 2 * len(TWEETS) * len(others)           # 2 orders x n_samples x prompts x models
     assert server.calls == requests and (metrics["calls"], metrics["cached"]) == (requests, 0)
@@ -191,7 +191,7 @@ def test_judge_config_is_strict(tmp_path):
     import typing
     from polyreply.tweets.config import JudgeConfig
     allowed = typing.get_args(typing.get_type_hints(JudgeConfig)["baseline"])
-    assert set(allowed) == set(MODELS) - set(EXPLORATORY)
+    assert set(allowed) == set(MODELS) - set(EXPLORATORY) - set(POSITIVE_CONTROLS)
 
 
 def test_report_section_off_and_on():
