@@ -74,7 +74,7 @@ def main() -> None:
         "diversity_first_quarter": float(np.mean([h.diversity for h in first])),
         "diversity_last_quarter": float(np.mean([h.diversity for h in last])),
     }
-    if run.heldout:   # the held-out curve's ends (every point: heldout_history.json, logs heldout/*)
+    if run.heldout:   # the held-out curve's ends (every point: --heldout-out, dvclive heldout/*)
         start, end = run.heldout[0], run.heldout[-1]
         summary.update(heldout_reward_start=start.reward, heldout_reward_end=end.reward,
                        heldout_reward_change=end.reward - start.reward)
