@@ -54,7 +54,7 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
         w = csv.writer(fh)
         w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
         for i in range(steps):
-            w.writerow([i, *("" if np.isnan(c[i]) else round(float(c[i]), 6) for c in curves.values())])
+            w.writerow([i + 1, *("" if np.isnan(c[i]) else round(float(c[i]), 6) for c in curves.values())])  # updates
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (run, name), c in curves.items():
         if np.isnan(c).all():

@@ -154,7 +154,8 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     assert set(ev["learned_reward_vs_oracle_on_model_replies"]) == set(ev["models"])
     curve = (repo / "plots/reward_vs_oracle.csv").read_text().splitlines()
     assert curve[0] == ("step,grpo_baseline_avg_reward,grpo_baseline_oracle,grpo_polychromic_avg_reward,"
-                        "grpo_polychromic_oracle,grpo_setrl_avg_reward,grpo_setrl_oracle") and len(curve) == 4
+                        "grpo_polychromic_oracle,grpo_setrl_avg_reward,grpo_setrl_oracle,grpo_gold_avg_reward,"
+                        "grpo_gold_oracle") and len(curve) == 4
     probes = json.loads((repo / "metrics/reward_probes.json").read_text())
     assert {"learned_reward", "heuristic_reward", "training_reward (hybrid)", "oracle"} == set(probes["scorers"])
     assert probes["scorers"]["oracle"]["probes"]["verbatim_copy"]["share_above_median_human"] == 0.0
@@ -185,7 +186,8 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     expected = {"report"}
     for s in SEEDS:
         expected |= {f"grpo_baseline@{s}", f"grpo_polychromic@{s}", f"generate@grpo_baseline-{s}",
-                     f"generate@grpo_polychromic-{s}", f"evaluate@{s}", f"judge@{s}"}
+                     f"generate@grpo_polychromic-{s}", f"evaluate@{s}", f"judge@{s}", f"grpo_gold@{s}",
+                     f"generate_gold@{s}"}
     expected |= {"grpo_setrl@1", "generate_setrl@1"}
     ran = ran_stages(res.stdout)
     # GRPO and its generations must rerun; evaluate/report rerun only if their inputs changed
@@ -200,7 +202,7 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
 def test_real_data_mode_assumes_no_oracle_anywhere(repo):
     """data.oracle=none (bring your own data): no stage computes or reports the demo world's oracle."""
     run(["dvc", "exp", "run", "-S", "data.oracle=none", "-S", "grpo.log_oracle=false",
-         "-S", "eval.primary_judge=reference_similarity"], repo)
+         "-S", "eval.primary_judge=reference_similarity", "-S", "positive_control_seeds=[]"], repo)
     try:
         ev = json.loads((repo / "metrics/eval/seed1.json").read_text())
         assert "oracle" not in ev["judges"] and ev["learned_reward_vs_oracle_on_model_replies"] == {}
