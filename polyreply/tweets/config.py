@@ -270,6 +270,9 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if not set(exploratory) <= set(seeds):
         raise ParamsError(f"{path}: exploratory_seeds: must be a list of distinct seeds from `seeds` "
                           f"{list(seeds)} ([] = no set-RL arm), got {list(exploratory)}")
+    if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
+        raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
+                          "set grpo.log_oracle: false")
     gold = seed_list(raw, "positive_control_seeds", [], path, allow_empty=True)
     if not set(gold) <= set(seeds):
         keep = ",".join(str(s) for s in gold if s in seeds)
@@ -278,9 +281,6 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if gold and blocks["data"].oracle == "none":
         raise ParamsError(f"{path}: positive_control_seeds: the gold-reward control trains on the demo world's "
                           "ground truth; real data (data.oracle: none) has none: set positive_control_seeds: []")
-    if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
-        raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
-                          "set grpo.log_oracle: false")
     check_primary_judge(blocks, path)
     check_process_count(blocks, path)
     grpo, poly = blocks["grpo"], blocks["polychromic"]
