@@ -86,8 +86,9 @@ def heldout_lines(changes: dict, gold_vs_proxy: dict) -> list[str]:
         L += ["", f"Gold vs proxy (`plots/gold_vs_proxy.png`, ground truth against steps and KL): the gold run raises "
               f"the held-out ground truth by {gain_g:+.3f} (KL {g['kl_end']:.3f}), the learned-reward run by "
               f"{gain_p:+.3f} (KL {p['kl_end']:.3f})"
-              + (f": the proxy captures {gain_p / gain_g:.0%} of the gold gain." if gain_g > 0 else
-                 ": the gold run gained nothing, so no share is defined.")]
+              + (": the gold run gained nothing, so no share is defined." if gain_g <= 0 else
+                 f": the proxy captures {gain_p / gain_g:.0%} of the gold gain." if gain_p > 0 else
+                 ": the proxy captures none of the gold gain (its reward rose while the ground truth did not).")]
     return L
 
 

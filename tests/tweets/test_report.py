@@ -237,6 +237,10 @@ def test_heldout_lines_give_the_change_with_its_ci_and_the_share_of_the_gold_gai
     text = "\n".join(lines)
     assert "| grpo_baseline | 3 | 0.100 [0.020, 0.180] | 0.050 [0.020, 0.180] |" in text
     assert "the proxy captures 25% of the gold gain" in text                # 0.1 of 0.4
+    worse = heldout_lines({"grpo_baseline": {"reward": c}},
+                          {"proxy (grpo_baseline)": {"oracle_start": -2.0, "oracle_end": -2.1, "kl_end": 0.1},
+                           "gold (grpo_gold)": {"oracle_start": -2.0, "oracle_end": -1.6, "kl_end": 0.2}})
+    assert "the proxy captures none of the gold gain" in "\n".join(worse)   # not "-25%"
     assert heldout_lines({}, {}) == []
 
 
