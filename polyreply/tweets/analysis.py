@@ -6,10 +6,12 @@ Pre-registration (fixed here and in params before any run; changing it is a new 
 - Q2 (GRPO beats SFT): grpo_baseline vs sft_baseline on the expected score (mean_score).
 - Q3 (they combine): grpo_polychromic vs grpo_baseline on the expected score.
 - Q4 (which is best): the ranking in params eval.q4_ranking; its first arm vs each other arm on the
-  expected score, combined as an intersection-union test (p = the largest of the three p-values: the
-  claim "best" needs every comparison). An intersection-union test is level alpha with each part at
-  level alpha (Berger 1982), and its parts repeat Q2/Q3's comparisons, so Q4 stands *outside* the Holm
-  family: tested at alpha, parts' CIs at 1 - alpha, never adjusted and never adjusting Q1-Q3.
+  expected score. "Best" needs every comparison: an intersection-union test (p = the largest of the
+  three p-values, each part at level alpha: level alpha without adjustment, Berger 1982). "Worse than
+  some rival" needs only one: Bonferroni over the three parts, and the verdict names that rival. One
+  of Q4's parts is Q3's comparison, which the old four-test Holm family counted twice; Q4 now stands
+  outside the family: Q1-Q3 hold a family-wise error of alpha, Q4 is a separate claim at alpha (so at
+  most 2 alpha over all four verdicts).
 Holm runs over Q1-Q3 only; every other comparison is exploratory and says so.
 A verdict needs both the Holm-adjusted sign-flip p < alpha (prompts) and a CI with seeds and prompts as
 random effects (polyreply/stats.py) on the same side of zero, so one lucky seed cannot carry it. The
@@ -111,11 +113,16 @@ def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
         primary[q]["p_holm"] = p
     best, *rivals = cfg.q4_ranking
     q4_parts = [test(best, r, quality, seed=10 + i, level=alpha) for i, r in enumerate(rivals)]
-    closest = min(q4_parts, key=lambda t: t["mean_diff"])
-    # intersection-union: "best" needs every comparison, so the largest p and the lowest CI bound
-    primary["Q4"] = {**closest, "p": max(t["p"] for t in q4_parts), "parts": q4_parts,
-                     "ci_low": min(t["ci_low"] for t in q4_parts)}
-    primary["Q4"]["p_holm"] = primary["Q4"]["p"]   # not adjusted: outside the Holm family (docstring)
+    # "worse than some rival" is a union claim: Bonferroni over the parts, the part that carries it shown
+    worse = [t for t in q4_parts if t["p"] * len(q4_parts) < alpha and t["ci_high"] < 0]
+    if worse:
+        shown = min(worse, key=lambda t: t["ci_high"])
+        primary["Q4"] = {**shown, "parts": q4_parts, "p_holm": min(1.0, shown["p"] * len(q4_parts)),
+                         "decided_by": "worse"}
+    else:   # intersection-union: "best" needs every comparison: the least favourable part and the largest p
+        shown = min(q4_parts, key=lambda t: t["ci_low"])
+        primary["Q4"] = {**shown, "parts": q4_parts, "p": max(t["p"] for t in q4_parts), "decided_by": "iut"}
+        primary["Q4"]["p_holm"] = primary["Q4"]["p"]   # not adjusted: outside the Holm family (docstring)
 
     # the run as the pilot of a real study: seeds needed at this and at larger prompt counts
     n_prompts = len(table.tweets)
@@ -138,9 +145,11 @@ def analyse(rows: list[dict], cfg, injections: dict | None = None) -> dict:
             v = "inconclusive: one training seed (training noise unmeasured; add seeds)"
         elif q == "Q4" and v == "yes":
             v = f"yes: {best} beats every other arm"
+        elif q == "Q4" and t["decided_by"] == "worse":
+            v = f"no: {best} is significantly worse than {t['model_b']}"
         answers[q] = {"question": QUESTIONS[q], "verdict": v, "judge": judge, **n, **{k: t[k] for k in (
             "model_a", "model_b", "metric", "mean_diff", "ci_low", "ci_high", "ci_level", "p", "p_holm", "mde",
-            "cohens_d", "per_seed_diff")}}
+            "cohens_d", "per_seed_diff")}, **({"decided_by": t["decided_by"]} if q == "Q4" else {})}
     observed = {m: float(table.matrix(m, quality, main_seeds).mean()) for m in ARMS}
     ranking = sorted(observed.items(), key=lambda kv: -kv[1])
     tau = scipy_stats.kendalltau([cfg.q4_ranking.index(m) for m, _ in ranking], range(len(ranking))).statistic

@@ -17,7 +17,9 @@ def verdict_line(q: str, a: dict) -> str:
     """One line per question: effect, CI, p, judge, seeds and prompts."""
     seeds = "; per seed " + ", ".join(f"{d:+.3f}" for d in a["per_seed_diff"]) if len(a["per_seed_diff"]) > 1 else ""
     line = (f"**{q}. {a['question']}** **{a['verdict']}.** {a['model_a']} minus {a['model_b']} on `{a['metric']}`: "
-            f"{ci(a)} ({a['ci_level']:.2%} CI, seeds and prompts{seeds}), Holm p={a['p_holm']:.3g} (sign-flip "
+            f"{ci(a)} ({a['ci_level']:.2%} CI, seeds and prompts{seeds}), "
+            f"{ {'worse': 'Bonferroni', 'iut': 'intersection-union'}.get(a.get('decided_by'), 'Holm')} "
+            f"p={a['p_holm']:.3g} (sign-flip "
             f"p={a['p']:.3g}), MDE {a['mde']:.3f}; judge {a['judge']}, {a['seeds']} seeds, {a['prompts']} prompts.")
     if "control" in a:
         c = a["control"]
@@ -25,8 +27,11 @@ def verdict_line(q: str, a: dict) -> str:
     if q == "Q4":
         line += (f" Pre-registered ranking: {' > '.join(a['preregistered_ranking'])}; observed (mean score): "
                  + ", ".join(f"{m} {v:.3f}" for m, v in a["observed_ranking"])
-                 + f" (Kendall tau {a['kendall_tau']:+.2f}). The effect shown is against the closest rival; the CI's lower "
-                 "bound and the p are the least favourable over all three rivals (intersection-union test).")
+                 + f" (Kendall tau {a['kendall_tau']:+.2f}). "
+                 + ("The effect shown is the rival it is significantly worse than; the p is Bonferroni over the three "
+                    "rivals (Q4 is outside the Holm family)." if a.get("decided_by") == "worse" else
+                    "The effect shown is the least favourable rival's (lowest CI bound); the p is the largest of the "
+                    "three (intersection-union test: 'best' needs every comparison; Q4 is outside the Holm family)."))
     return line
 
 
@@ -49,7 +54,9 @@ def power_lines(power: dict, seeds: int, prompts: int, cost) -> list[str]:
          f"Seeds needed for 80% power to detect the smallest effect of interest ({first['effect']:g}) at the verdicts' "
          f"level (alpha/3 = {first['alpha']:.4g} for Q1-Q3, alpha for Q4's parts), from this run's seed, prompt and residual variances (two-way "
          f"method of moments; with {seeds} seeds the seed variance rests on {seeds - 1} df, so read these as "
-         f"estimates). Now: {seeds} seeds x {prompts} prompts. '-' = not reachable with that many prompts. In "
+         f"estimates; a variance estimated below zero is set to zero, so a row with seed variance 0.0000 "
+         f"understates the seeds needed). Q4 needs every one of its rows: read its largest. Now: {seeds} seeds x "
+         f"{prompts} prompts. '-' = not reachable with that many prompts. In "
          f"brackets: CPU hours on 2 cores at the default budget ({cost.seed_cpu_minutes:g} min of training per "
          f"seed, {cost.prompt_cpu_seconds:g} s of generation and scoring per test prompt and seed; params "
          "study_cost, measured on the default run).", "",
@@ -202,8 +209,9 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
             if sat["saturated"] else f"(< {sat['limit']}: not saturated)."),
          "Statistics: per (seed, prompt) paired differences; CI with seeds and prompts as random effects "
          "(SE from the seed means and a bootstrap over prompts, t with Satterthwaite df); p from a paired "
-         "sign-flip permutation test over prompts; Holm across Q1-Q3 only (Q4 is an intersection-union test at "
-         "alpha outside the family: its parts repeat Q2/Q3's comparisons). A verdict needs Holm p < alpha **and** a "
+         "sign-flip permutation test over prompts; Holm across Q1-Q3 only (Q4 stands outside the family at alpha: "
+         "one of its parts is Q3's comparison, which the family counted twice; so at most 2 alpha over all four "
+         "verdicts). A verdict needs Holm p < alpha **and** a "
          "CI on the same side of zero (Q1-Q3 CIs at alpha/3: 98.33%). MDE: minimum detectable effect at 80% power "
          "(alpha/3 for Q1-Q3); smallest effect of interest "
          f"{cfg.smallest_effect:g} ({pj} units). Everything after the verdicts is exploratory (uncorrected p).", "",
