@@ -52,7 +52,7 @@ def main() -> None:
     # humans are (reference similarity would match it against itself: a leak, not an effect)
     if params.eval.primary_judge == "oracle":
         m, share = params.eval.injection_model, params.eval.injection_share
-        best, best_scores = best_human_replies(gens["base"], params.eval.primary_judge)
+        best, best_scores = best_human_replies(gens["base"])
         injected = inject_best_reply(gens[m], best, share, args.seed)
         rows = score_model(injected, reward_model, params.heuristic, thresholds, params.eval, judges)
         name = f"{m}+injected"

@@ -56,19 +56,13 @@ def expected_effect(model_mean_scores: np.ndarray, best_scores: np.ndarray, n_sa
     return float(m / n_samples * gap.mean())
 
 
-def best_human_replies(prompts: list[dict], judge: str) -> tuple[dict, dict]:
-    """Per tweet_id the human reply the judge scores highest, and its score (oracle or reference similarity,
-    the latter scored as evaluation scores a human reply: against the other references)."""
-    from .scoring import human_reference_similarities
+def best_human_replies(prompts: list[dict]) -> tuple[dict, dict]:
+    """Per tweet_id the human reply the oracle scores highest, and its score (the check runs on the oracle
+    only: under reference similarity an injected human reply would be matched against itself)."""
     best, scores = {}, {}
     for p in prompts:
         refs = p["references"]
-        if judge == "oracle":
-            s = [true_engagement(p["tweet"], r) for r in refs]
-        elif judge == "reference_similarity":
-            s = human_reference_similarities(refs, p["tweet"])
-        else:
-            raise ValueError(f"injection: judge {judge} has no per-reply score of human replies")
+        s = [true_engagement(p["tweet"], r) for r in refs]
         i = int(np.argmax(s))
         best[p["tweet_id"]], scores[p["tweet_id"]] = refs[i], float(s[i])
     return best, scores
