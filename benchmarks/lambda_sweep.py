@@ -4,8 +4,10 @@
     .venv/bin/dvc queue start -j 1          # ~4 min per experiment on 2 cores
     .venv/bin/python benchmarks/lambda_sweep.py > benchmarks/results/lambda_sweep.md
 
-Reads `dvc exp show --all-commits --json` (the committed workspace run is the lambda of params.yaml) and
-`logs/sft_baseline/seed42/metrics.json` (lambda 0: plain SFT). The held-out figures come from
+Reads the commits and experiments from `dvc exp show --all-commits --json` (the committed workspace run is the
+lambda of params.yaml), each run's `logs/sft_polychromic/seed42/metrics.json` from its git revision (logs are
+git-tracked outputs, not DVC metrics: only metrics/headline.json is), and `logs/sft_baseline/seed42/metrics.json`
+(lambda 0: plain SFT). The held-out figures come from
 8 samples on 24 *validation* tweets (`sft.heldout_*`), so lambda is tuned without the test set.
 """
 import json
@@ -14,9 +16,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("heldout_diversity", "heldout_duplicates", "heldout_quality", "final_eval_loss")
 LOG = "logs/sft_polychromic/seed42/metrics.json"
+
+
+def committed(rev: str, path: str, parse=json.loads) -> dict:
+    """A file as committed in that commit or experiment ({} where it has none)."""
+    res = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True)
+    return parse(res.stdout) if res.returncode == 0 else {}
 
 
 def main() -> None:
@@ -31,11 +41,10 @@ def main() -> None:
         revs = [] if commit["rev"] == "workspace" else [dict(commit, name=commit.get("name") or commit["rev"][:9])]
         revs += [rev for exp in commit.get("experiments") or [] for rev in exp["revs"]]  # the commit and its exps
         for rev in revs:
-            data = rev.get("data") or {}
-            metrics = (data.get("metrics") or {}).get(LOG, {}).get("data", {})
+            metrics = committed(rev["rev"], LOG)
             if "heldout_diversity" not in metrics:
                 continue
-            poly = data["params"]["params.yaml"]["data"]["polychromic"]
+            poly = committed(rev["rev"], "params.yaml", yaml.safe_load)["polychromic"]
             key = json.dumps([poly, {k: metrics.get(k) for k in KEYS}], sort_keys=True)
             if key in seen:  # the same run seen from several commits
                 continue

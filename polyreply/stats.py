@@ -125,3 +125,20 @@ def mean_ci_across_seeds(values: list[float], alpha: float = 0.05) -> dict:
         half = stats.t.ppf(1 - alpha / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
         out["ci_low"], out["ci_high"] = float(v.mean() - half), float(v.mean() + half)
     return out
+
+
+# One short word per verdict for the headline metrics files (a `dvc metrics diff` column is as wide as its longest
+# value: 'inconclusive' made the table 87 columns wide); the report keeps the whole sentence.
+VERDICT_WORDS = {"yes": "yes", "no": "no", "inconclusive": "open", "not shown": "open", "one seed": "1 seed"}
+WORSE = ("significantly worse", "the opposite holds")   # a "no" that found the opposite, not a null
+
+
+def verdict_word(verdict: str) -> str:
+    """'no: significantly worse' -> 'worse'; 'no: any effect is smaller than ...' -> 'no';
+    'inconclusive: underpowered ...' -> 'open'."""
+    head = verdict.split(":")[0].strip()
+    if head == "no" and any(w in verdict for w in WORSE):
+        return "worse"
+    if head not in VERDICT_WORDS:
+        raise ValueError(f"verdict_word: unknown verdict {verdict!r} (known: {', '.join(VERDICT_WORDS)})")
+    return VERDICT_WORDS[head]

@@ -1,11 +1,11 @@
-"""Aggregate all seeds, give the pre-registered verdicts (Q1-Q4), controls, plots and metrics/report.md.
+"""Aggregate all seeds, give the pre-registered verdicts (Q1-Q4) and controls: metrics/headline.json (the DVC
+metrics), metrics/report.md (first screen) and report_appendix.md, the plots page's data and the report's PNGs.
 
     dvc repro report          # dvc.yaml gives every path; see its cmd for a hand run
 """
 import matplotlib
 
 matplotlib.use("Agg")
-import csv  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -16,9 +16,11 @@ import argparse  # noqa: E402
 from polyreply.io import read_json, read_jsonl, write_json  # noqa: E402
 from polyreply.stats import mean_ci_across_seeds  # noqa: E402
 from polyreply.tweets.analysis import analyse, seed_aggregate  # noqa: E402
-from polyreply.tweets.arms import GRPO_RUNS, JUDGES, MODELS, TRAINING_RUNS, seeds_of  # noqa: E402
+from polyreply.tweets.arms import GRPO_RUNS, JUDGES, TRAINING_RUNS, seeds_of  # noqa: E402
+from polyreply.tweets.chart_data import data_card_charts, evaluation_charts, training_curves  # noqa: E402
 from polyreply.tweets.config import load_params  # noqa: E402
 from polyreply.tweets.generation import generations_file  # noqa: E402
+from polyreply.tweets.headline import front_page, headline, reward_achieved  # noqa: E402
 from polyreply.tweets.llm_judge import pooled_summary  # noqa: E402
 from polyreply.tweets.report import markdown_report  # noqa: E402
 
@@ -50,11 +52,6 @@ def reward_vs_oracle_plot(params, logs: Path, plots: Path) -> dict:
                         "reward_last": float(curves[(run, "avg_reward")][-q:].mean()),
                         "oracle_first": float(curves[(run, "oracle")][:q].mean()) if params.grpo.log_oracle else None,
                         "oracle_last": float(curves[(run, "oracle")][-q:].mean()) if params.grpo.log_oracle else None}
-    with open(plots / "reward_vs_oracle.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["step", *(f"{run}_{name}" for run, name in curves)])
-        for i in range(steps):
-            w.writerow([i + 1, *("" if np.isnan(c[i]) else round(float(c[i]), 6) for c in curves.values())])  # updates
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (run, name), c in curves.items():
         if np.isnan(c).all():
@@ -81,18 +78,6 @@ def gold_vs_proxy_plot(params, logs: Path, plots: Path) -> dict:
             continue
         hist = [read_json(logs / run / f"seed{s}" / "heldout.json") for s in seeds]
         curves[label] = {k: np.mean([[h[k] for h in one] for one in hist], axis=0) for k in ("step", "oracle", "kl")}
-    # wide, one row per held-out step (both runs share the schedule); empty cells where a run did not run
-    points = sorted({int(x) for c in curves.values() for x in c["step"]})
-    with open(plots / "gold_vs_proxy.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["step", *(f"{short}_{k}" for short, _ in runs.values() for k in ("heldout_oracle", "kl"))])
-        for step in points:
-            row = [step]
-            for label in runs:
-                c = curves.get(label)
-                i = list(c["step"]).index(step) if c is not None and step in c["step"] else None
-                row += (["", ""] if i is None else [round(float(c["oracle"][i]), 6), round(float(c["kl"][i]), 6)])
-            w.writerow(row)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for label, c in curves.items():
         axes[0].plot(c["step"], c["oracle"], marker="o", label=label)
@@ -121,8 +106,8 @@ def heldout_changes(params, logs: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     for path in ("--eval", "--eval-metrics", "--judge", "--judge-metrics", "--generations", "--logs",
-                 "--reward-model-metrics", "--split-metrics", "--curation-metrics", "--probes", "--probe-set", "--report", "--summary",
-                 "--comparisons", "--plots"):
+                 "--reward-model-metrics", "--split-metrics", "--curation-metrics", "--probes", "--probe-set", "--report",
+                 "--appendix", "--summary", "--comparisons", "--headline", "--plots", "--charts"):
         ap.add_argument(path, required=True, type=Path)
     args = ap.parse_args()
     params = load_params()
@@ -158,8 +143,18 @@ def main() -> None:
                 "models": {m: {"greedy": g[i]["greedy"], "sample": g[i]["samples"][0]} for m, g in gens.items()}}
                for i in range(min(cfg.samples_in_report, len(gens["base"])))]
 
+    # the headline: per model means over seeds (the injected copy is a check, not a model)
+    model_means = {m: {k: v["mean"] for k, v in aggregate[m].items()} for m in aggregate if "+" not in m}
+    w = params.grpo.reward_weights
+    head = headline(analysis, model_means, pj, kmax, params.grpo.reward, w)
+    write_json(args.headline, head)
+    training_curves(params, args.logs, args.charts)
+    evaluation_charts(model_means, pj, cfg.k, lambda means: reward_achieved(means, params.grpo.reward, w), args.charts)
+    data_card_charts(read_json(args.curation_metrics), args.charts)
+
     args.report.parent.mkdir(exist_ok=True)
-    args.report.write_text(markdown_report(
+    args.report.write_text(front_page(analysis, head, cfg, seeds, args.appendix.name), encoding="utf-8")
+    args.appendix.write_text(markdown_report(
         analysis, aggregate, cfg, seeds, {s: summaries[s]["thresholds"] for s in seeds}, samples, training,
         read_json(args.reward_model_metrics), read_json(args.split_metrics), read_json(args.probes),
         {s: summaries[s].get("learned_reward_vs_oracle_on_model_replies", {}) for s in seeds},
@@ -193,30 +188,16 @@ def main() -> None:
                                             "q4_parts": analysis["primary_tests"]["Q4"]["parts"],
                                             "exploratory": analysis["exploratory"]})
 
-    # DVC plot data (wide CSV: one line per model) and PNGs for people.
-    for j in set(JUDGES) - set(judges):  # a declared plot output: header only when the judge is off (no oracle)
-        (plots / f"pass_at_k_{j}.csv").write_text("k," + ",".join(MODELS) + "\n")
+    # PNGs for the report's readers; the plots page (`dvc plots show`) draws from the long CSVs in --charts
     fig, axes = plt.subplots(1, len(judges), figsize=(5 * len(judges), 3.8), sharey=True)
-    for ax, j in zip(axes, judges):
-        with open(plots / f"pass_at_k_{j}.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["k", *MODELS])
-            for k in cfg.k:
-                w.writerow([k, *(round(aggregate[m][f"pass@{k}/{j}"]["mean"], 6) if m in aggregate else ""
-                                 for m in MODELS)])
+    for ax, j in zip(np.atleast_1d(axes), judges):
         for m in aggregate:
             ax.plot(cfg.k, [aggregate[m][f"pass@{k}/{j}"]["mean"] for k in cfg.k], marker="o", label=m)
         ax.set(title=f"judge: {j}", xlabel="k", ylabel=f"Pass@k (threshold: {cfg.pass_quantile:.0%} of humans)")
-    axes[0].legend(fontsize=7)
+    np.atleast_1d(axes)[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(plots / "pass_at_k.png", dpi=110)
 
-    with open(plots / "diversity_quality.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["model", "semantic_diversity", "primary_judge_mean_score", "primary_judge_max_at_k"])
-        for m in aggregate:
-            w.writerow([m, *(round(aggregate[m][k]["mean"], 6) for k in
-                             ("semantic_diversity", f"mean_score/{pj}", f"max@{kmax}/{pj}"))])
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for m in aggregate:
         x, y = aggregate[m]["semantic_diversity"]["mean"], aggregate[m][f"mean_score/{pj}"]["mean"]

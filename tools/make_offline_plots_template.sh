@@ -15,6 +15,7 @@ out="$root/.dvc/offline_plots_template.html"
              vega-embed-6.29.0/package/build/vega-embed.min.js; do
     printf '<script>\n'; cat "$lib"; printf '\n</script>\n'
   done
+  cat "$root/tools/plots_render_status.html"   # each chart reports how it drew (errors shown in its box)
   printf '<style>table { border-spacing: 15px; }</style>\n</head>\n<body>\n{plot_divs}\n</body>\n</html>\n'
 } > "$out"
 rm -rf "$work"

@@ -1,4 +1,5 @@
-"""metrics/report.md from the analysis in polyreply/report.py: verdicts first, then controls and evidence."""
+"""metrics/report_appendix.md, the full report (the first screen, metrics/report.md, is headline.front_page):
+verdicts with the method, then controls, power and every table."""
 from __future__ import annotations
 
 from .arms import JUDGES, MODELS, TRAINING_REWARD_JUDGES
@@ -195,7 +196,7 @@ def markdown_report(analysis: dict, aggregate: dict, cfg, seeds, thresholds_by_s
     study_cost = study_cost or StudyCostConfig()
     ks, kmax, pj = list(cfg.k), max(cfg.k), analysis["primary_judge"]
     sat = analysis["saturation"]
-    L = ["# Results: polychromic SFT + GRPO for tweet replies", "",
+    L = ["# Results, full report (the appendix of report.md): polychromic SFT + GRPO for tweet replies", "",
          f"Seeds {list(seeds)} (the exploratory set-RL arm: {list(exploratory_seeds) or 'not run'}); {analysis['prompts']} held-out "
          f"test prompts (tweets never seen in training), {cfg.n_samples} samples each. Primary judge: **{pj}** "
          + {"oracle": "(the demo world's true engagement)",

@@ -1,6 +1,7 @@
 """The Wordle report in Markdown: the arm table, the claim's verdicts, exploratory comparisons, transcripts."""
 from __future__ import annotations
 
+from ..stats import verdict_word
 from .analysis import ARMS, REFERENCES
 
 
@@ -56,3 +57,30 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
             md += transcript(game)
         md.append("")
     return "\n".join(md) + "\n"
+
+
+# The plots page colours one player alike on every chart (tweets/chart_data.py does the same for the reply study).
+COLOURS = {"base": "#7f7f7f", "sft": "#4c78a8", "grpo_from_sft": "#54a24b", "grpo_from_base": "#e45756",
+           "solver": "#c9a30a", "random": "#b279a2"}
+RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format"}
+CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid"}
+
+
+def headline(table: dict, claims: list[dict]) -> dict:
+    """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate and mean
+    reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
+    stays in metrics/wordle.json."""
+    def r(x):
+        return None if x is None else round(float(x), 3)
+    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "reward": r(t["mean_reward"])}
+           for arm, t in table.items()}
+    for c in claims:
+        out[f"{CLAIM_NAMES.get(c['metric'], c['metric'])}_claim"] = {
+            "effect": r(c["mean_diff"]), "ci_low": r(c["ci_low"]), "ci_high": r(c["ci_high"]),
+            "verdict": verdict_word(c["verdict"])}
+    return out
+
+
+def rate_rows(table: dict) -> list[list]:
+    """plots/arms.csv: player, group (the rate), value (a grouped bar per player; a rate a player has no games for is left out)."""
+    return [[arm, RATES[k], round(float(t[k]), 4)] for arm, t in table.items() for k in RATES if t[k] is not None]

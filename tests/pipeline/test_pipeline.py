@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from polyreply.tweets.headline import MODEL_FIELDS
+from tests.plots_page import plots_show, render
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = [1, 2]
 pytestmark = pytest.mark.slow
@@ -87,6 +90,10 @@ def make_project(repo: Path, params: dict) -> Path:
     run(["git", "config", "user.name", "ci"], repo)
     run(["dvc", "init", "-q"], repo)
     run(["dvc", "config", "core.autostage", "true"], repo)
+    # the plots page as in this checkout: its templates and the offline page (vega inlined)
+    shutil.copytree(ROOT / ".dvc/plots", repo / ".dvc/plots")
+    shutil.copy(ROOT / ".dvc/offline_plots_template.html", repo / ".dvc/")
+    run(["dvc", "config", "plots.html_template", "offline_plots_template.html"], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "code"], repo)  # dvclive needs a commit to exist
     return repo
@@ -115,9 +122,11 @@ def test_full_dag_runs_and_report_answers_questions(repo):
         expected |= {f"generate@{m}-{s}" for m in ("warmstart_baseline", "warmstart_polychromic", "sft_baseline",
                                                     "sft_polychromic", "grpo_baseline", "grpo_polychromic")}
     assert stages == expected
-    report = (repo / "metrics/report.md").read_text()
-    for q in ("Q1.", "Q2.", "Q3.", "Q4."):
-        assert f"**{q}" in report
+    report = (repo / "metrics/report.md").read_text()             # the first screen
+    appendix = (repo / "metrics/report_appendix.md").read_text()   # everything else
+    for q in ("Q1", "Q2", "Q3", "Q4"):
+        assert f"| {q} | " in report and f"**{q}." in appendix
+    assert "Gold reward" in report and "[report_appendix.md](report_appendix.md)" in report
     summary = json.loads((repo / "metrics/summary.json").read_text())
     assert set(summary["answers"]) == {"Q1", "Q2", "Q3", "Q4"}
     for a in summary["answers"].values():  # one verdict line's worth per question
@@ -138,47 +147,56 @@ def test_full_dag_runs_and_report_answers_questions(repo):
     assert summary["grpo_heldout_change"]["grpo_gold"]["oracle"]["n_seeds"] == 2
     curve = json.loads((repo / "logs/grpo_gold/seed1/heldout.json").read_text())
     assert [h["step"] for h in curve] == [0, 3] and {"reward", "oracle", "kl"} <= set(curve[0])
-    gvp = (repo / "plots/gold_vs_proxy.csv").read_text().splitlines()
-    assert gvp[0] == "step,proxy_heldout_oracle,proxy_kl,gold_heldout_oracle,gold_kl" and len(gvp) == 3
-    assert all(cell != "" for line in gvp[1:] for cell in line.split(","))
-    assert set(summary["power"]) == {"Q1", "Q2", "Q3", "Q4"} and "## Power" in report and "Gold reward" in report
+    gold = [ln for ln in (repo / "plots/charts/heldout_oracle.csv").read_text().splitlines() if ln.startswith("grpo_gold")]
+    assert [ln.split(",")[2:4] for ln in gold] == [["1", "0"], ["1", "3"], ["2", "0"], ["2", "3"]]
+    assert set(summary["power"]) == {"Q1", "Q2", "Q3", "Q4"} and "## Power" in appendix
     # the base is sampled once and shared: identical scores in every seed
     assert ev1["models"]["base"] == ev["models"]["base"]
-    assert "Side by side" in report and "Fifth arm, set-RL GRPO" in report and "A/A control" in report
+    assert "Side by side" in appendix and "Fifth arm, set-RL GRPO" in appendix and "A/A control" in appendix
     assert "GRPO effect, baseline (grpo_baseline - warmstart_baseline)" in summary["controls"]
     assert set(summary["a_a"]) == {"sft_baseline", "sft_polychromic", "grpo_baseline", "grpo_polychromic"}
-    assert "Mann" not in report and "Wilcoxon" not in report
+    assert "Mann" not in appendix and "Wilcoxon" not in appendix
     held = json.loads((repo / "logs/sft_polychromic/seed1/metrics.json").read_text())
     assert 0.0 <= held["heldout_diversity"] <= 2.0 and "heldout_quality" in held
     assert {"pass@6/learned_reward", "pass@6/oracle", "max@6/oracle"} <= set(ev["models"]["base"])
     assert set(ev["learned_reward_vs_oracle_on_model_replies"]) == set(ev["models"])
-    curve = (repo / "plots/reward_vs_oracle.csv").read_text().splitlines()
-    assert curve[0] == ("step,grpo_baseline_avg_reward,grpo_baseline_oracle,grpo_polychromic_avg_reward,"
-                        "grpo_polychromic_oracle,grpo_setrl_avg_reward,grpo_setrl_oracle,grpo_gold_avg_reward,"
-                        "grpo_gold_oracle") and len(curve) == 4
+    assert set(summary["reward_vs_oracle"]) == {"grpo_baseline", "grpo_polychromic", "grpo_setrl", "grpo_gold"}
     probes = json.loads((repo / "metrics/reward_probes.json").read_text())
     assert {"learned_reward", "heuristic_reward", "training_reward (hybrid)", "oracle"} == set(probes["scorers"])
     assert probes["scorers"]["oracle"]["probes"]["verbatim_copy"]["share_above_median_human"] == 0.0
     labelled = json.loads((repo / "metrics/probe_set.json").read_text())
     assert {"oracle", "learned_reward", "reference_similarity"} <= set(labelled["scorers"])
-    assert "## Judges and rewards on real model output" in (repo / "metrics/report.md").read_text()
+    assert "## Judges and rewards on real model output" in (repo / "metrics/report_appendix.md").read_text()
     assert json.loads((repo / "metrics/split.json").read_text())["tweet_texts_in_two_splits"] == 0
-    # training curves exist as dvclive TSVs (declared plots)
+    # training curves exist as dvclive TSVs (outputs), and one chart overlays every run's seeds
     tsv = repo / "logs/sft_polychromic/seed1/plots/metrics/train/diversity_score.tsv"
     assert len(tsv.read_text().splitlines()) == 31  # header + 30 steps
-    assert (repo / "plots/pass_at_k_learned_reward.csv").read_text().startswith("k,base,")
-    # the pairwise LLM judge is off by default: empty judgments, a header-only plot, one line in the report
+    nll = (repo / "plots/charts/sft_nll.csv").read_text().splitlines()
+    assert nll[0] == "model,colour,seed,step,nll" and len(nll) == 1 + 4 * 2 * 30 - 2 * 2 * 26  # warm-starts: 4 steps
+    at_k = (repo / "plots/charts/at_k.csv").read_text().splitlines()
+    assert len(at_k) == 1 + 9 * 4 and at_k[1].startswith("base,#7f7f7f,oracle,1,")
+    # the pairwise LLM judge is off by default: empty judgments, one line in the report
     assert (repo / "data/judge/seed1/judgments.jsonl").read_text() == ""
-    assert (repo / "plots/pass_at_k_llm_judge.csv").read_text().count("\n") == 1
-    assert summary["llm_judge"] == {"enabled": False, "backend": "none"} and "LLM judge: off" in report
+    assert summary["llm_judge"] == {"enabled": False, "backend": "none"} and "LLM judge: off" in appendix
     # wall-clock lives in metrics/timing/, never in logs/ (a report dependency that must be reproducible)
     timing = json.loads((repo / "metrics/timing/grpo_polychromic_seed1.json").read_text())
     assert timing["seconds"] > 0 and timing["generated_tokens_per_second"] > 0
     assert not list((repo / "logs").rglob("*seconds*"))
     assert "seconds" not in (repo / "logs/sft_baseline/seed1/metrics.json").read_text()
-    # metrics are visible to `dvc metrics show`, and nothing is stale
-    assert "predicted_engagement" in run(["dvc", "metrics", "show", "--json"], repo).stdout
+    # `dvc metrics show` reads the one headline file, and nothing is stale
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
+    (files,) = [rev["data"] for rev in shown.values()]
+    assert list(files) == ["metrics/headline.json"]
+    head = files["metrics/headline.json"]["data"]
+    assert head["q2"]["verdict"] in ("yes", "no", "open") and set(head["sft_baseline"]) == set(MODEL_FIELDS)
     assert "up to date" in run(["dvc", "status"], repo).stdout
+
+
+def test_plots_page_draws_every_chart(repo, tmp_path):
+    """The tiny run's `dvc plots show` page in headless Chromium: every chart drew, no Vega warning."""
+    page = render(plots_show(repo, tmp_path / "page", DVC, env=clean_env()))
+    expected = len(yaml.safe_load((repo / "dvc.yaml").read_text())["plots"])
+    assert page["problems"] == [] and page["charts"] == page["drawn"] == expected
 
 
 def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
@@ -194,6 +212,10 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     # (with a tiny model, identical replies are possible). Nothing upstream may rerun.
     assert {s for s in expected if s.startswith(("grpo_", "generate@grpo"))} <= ran
     assert ran <= expected, f"stages outside the GRPO subgraph reran: {ran - expected}"
+    # what the researcher reads next: the headline values that changed, in one 80-column table
+    diff = run(["dvc", "metrics", "diff"], repo).stdout.splitlines()
+    assert diff[0].split() == ["Path", "Metric", "HEAD", "workspace", "Change"] and max(map(len, diff)) <= 80
+    assert any(ln.split()[1].startswith("grpo_baseline.") for ln in diff[1:]), diff
     run(["dvc", "exp", "apply", "workspace"], repo, check=False)
     run(["git", "checkout", "-q", "--", "."], repo)
     run(["dvc", "checkout", "-q"], repo, check=False)
@@ -212,7 +234,14 @@ def test_real_data_mode_assumes_no_oracle_anywhere(repo):
         assert "oracle" not in json.loads((repo / "metrics/reward_probes.json").read_text())["scorers"]
         assert "oracle_pearson" not in json.loads((repo / "metrics/reward_model.json").read_text())
         assert "oracle" not in (repo / "logs/grpo_baseline/seed1/metrics.json").read_text()
-        assert "Primary judge: **reference_similarity** (chrF" in (repo / "metrics/report.md").read_text()
+        assert "Primary judge: **reference_similarity** (chrF" in (repo / "metrics/report_appendix.md").read_text()
+        assert "Primary judge **reference_similarity**" in (repo / "metrics/report.md").read_text()
+        head = json.loads((repo / "metrics/headline.json").read_text())
+        assert "gold" not in head and "injected" not in head   # no ground truth: no positive controls
+        # the plots page: only the ground truth's chart is empty (it says so in its box)
+        page = render(plots_show(repo, repo / "page", DVC, env=clean_env()))
+        shutil.rmtree(repo / "page")
+        assert len(page["problems"]) == 1 and page["problems"][0].startswith("empty: #Held-out_ground_truth"), page
     finally:
         run(["dvc", "exp", "apply", "workspace"], repo, check=False)
         run(["git", "checkout", "-q", "--", "."], repo)

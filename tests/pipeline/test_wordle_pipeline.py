@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.pipeline.test_pipeline import ran_stages, run
+from tests.pipeline.test_pipeline import DVC, clean_env, ran_stages, run
+from tests.plots_page import plots_show, render
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,9 @@ def wordle_repo(tmp_path_factory):
                 ["git", "config", "user.name", "ci"], ["dvc", "init", "-q"], ["git", "add", "-A"],
                 ["git", "commit", "-qm", "code"]):
         run(cmd, repo)
+    shutil.copytree(ROOT / ".dvc/plots", repo / ".dvc/plots")   # the plots page's templates, and its offline page
+    shutil.copy(ROOT / ".dvc/offline_plots_template.html", repo / ".dvc/")
+    run(["dvc", "config", "plots.html_template", "offline_plots_template.html"], repo)
     (repo / "first_repro.log").write_text(run(["dvc", "repro", "wordle/dvc.yaml"], repo).stdout)
     return repo
 
@@ -60,13 +64,25 @@ def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
     assert all(c["n_seeds"] == 2 and c["n_prompts"] == 6 for c in metrics["claim"])
     report = (w / "metrics/report.md").read_text()
     assert "| solver (reference) | 1.000 |" in report and "pre-registered" in report
-    assert (w / "plots/grpo_reward.csv").read_text().splitlines()[0] == "step,grpo_from_sft,grpo_from_base"
+    # the headline (the one DVC metrics file) and the plots page's data: one training-reward line per seed
+    head = json.loads((w / "metrics/headline.json").read_text())
+    assert head["solver"]["win"] == 1.0 and head["win_claim"]["verdict"] in ("yes", "no", "open")
+    curve = (w / "plots/grpo_reward.csv").read_text().splitlines()
+    assert curve[0] == "model,colour,seed,step,reward" and len(curve) == 1 + 2 * 2 * 2   # 2 runs x 2 seeds x 2 steps
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], wordle_repo).stdout)
+    assert [list(rev["data"]) for rev in shown.values()] == [["wordle/metrics/headline.json"]]
+
     # evaluation plays secrets that no training text contains
     words = json.loads((w / "data/words.json").read_text())
     training_text = "".join((w / "data" / f).read_text() for f in ("sft_train.jsonl", "sft_val.jsonl", "grpo_states.jsonl"))
     assert words["secrets"]["test"] and not [s for s in words["secrets"]["test"] if s in training_text]
     games = [json.loads(line) for line in (w / "games/sft/seed1.jsonl").read_text().splitlines()]
     assert [g["secret"] for g in games] == words["secrets"]["test"]
+
+
+def test_wordle_plots_page_draws_every_chart(wordle_repo, tmp_path):
+    page = render(plots_show(wordle_repo, tmp_path / "page", DVC, env=clean_env()))
+    assert page["problems"] == [] and page["charts"] == page["drawn"] == 2
 
 
 def test_wordle_reward_change_reruns_grpo_and_its_games_only(wordle_repo):

@@ -1,4 +1,5 @@
-"""Wordle report: metrics/wordle.json (dvc metrics), metrics/report.md, plots/arms.csv, plots/grpo_reward.csv.
+"""Wordle report: metrics/headline.json (the DVC metrics), metrics/wordle.json (everything), metrics/report.md,
+plots/arms.csv and plots/grpo_reward.csv (the plots page: wordle/dvc.yaml's top-level plots).
 
     dvc repro wordle/dvc.yaml:report     # or, in wordle/: ../tools/python stages/report.py
 """
@@ -12,7 +13,7 @@ import numpy as np
 from polyreply.io import read_json, read_jsonl, write_json
 from polyreply.wordle.config import load_wordle_params
 from polyreply.wordle.analysis import ARMS, REFERENCES, arm_table, claim_verdicts, exploratory
-from polyreply.wordle.report import render_markdown
+from polyreply.wordle.report import COLOURS, headline, rate_rows, render_markdown
 
 
 def load_games(folder: Path, seeds) -> dict:
@@ -26,7 +27,9 @@ def load_games(folder: Path, seeds) -> dict:
     return games
 
 
-def grpo_curves(models: Path, seeds) -> tuple[dict, list[dict]]:
+def grpo_curves(models: Path, seeds) -> tuple[dict, list[list]]:
+    """First/last-quarter summary (mean over seeds) and the long rows of the training-reward chart (one line per
+    seed)."""
     summary, rows = {}, []
     for name in ("grpo_from_sft", "grpo_from_base"):
         histories = [json.loads((models / name / f"seed{s}" / "grpo_history.json").read_text()) for s in seeds]
@@ -35,16 +38,14 @@ def grpo_curves(models: Path, seeds) -> tuple[dict, list[dict]]:
         quarter = max(1, rewards.shape[1] // 4)
         summary[name] = {"first": float(rewards[:, :quarter].mean()), "last": float(rewards[:, -quarter:].mean()),
                          "zero_std": float(zero.mean())}
-        for i, r in enumerate(rewards.mean(axis=0)):
-            if len(rows) <= i:
-                rows.append({"step": i + 1})
-            rows[i][name] = f"{r:.4f}"
+        rows += [[name, COLOURS[name], s, i + 1, round(float(r), 4)]
+                 for s, curve in zip(seeds, rewards) for i, r in enumerate(curve)]
     return summary, rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    for path in ("--games", "--models", "--words", "--metrics", "--report", "--plots"):
+    for path in ("--games", "--models", "--words", "--metrics", "--headline", "--report", "--plots"):
         ap.add_argument(path, required=True, type=Path)
     args = ap.parse_args()
     params = load_wordle_params()
@@ -56,21 +57,17 @@ def main() -> None:
     explore = exploratory(games, **opts)
     training, curve = grpo_curves(args.models, seeds)
     write_json(args.metrics, {"arms": table, "claim": claims, "exploratory": explore, "grpo": training})
+    write_json(args.headline, headline(table, claims))
     args.report.write_text(render_markdown(table, claims, explore, games, training,
                                                          ev.transcripts_in_report, seeds,
                                                          read_json(args.words)))
     args.plots.mkdir(exist_ok=True)
-    with open(args.plots / "arms.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["arm", "win_rate", "valid_word_rate", "format_rate", "consistent_rate"])
-        for arm in ARMS + REFERENCES:
-            r = table[arm]
-            w.writerow([arm] + ["" if r[k] is None else f"{r[k]:.4f}"
-                                for k in ("win_rate", "valid_word_rate", "format_rate", "consistent_rate")])
-    with open(args.plots / "grpo_reward.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["step", "grpo_from_sft", "grpo_from_base"])
-        w.writeheader()
-        w.writerows(curve)
+    for name, header, rows in (("arms.csv", ["arm", "group", "value"], rate_rows(table)),
+                               ("grpo_reward.csv", ["model", "colour", "seed", "step", "reward"], curve)):
+        with open(args.plots / name, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
     for t in claims:
         print(f"wordle claim {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
               f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], Holm p={t['p_holm']:.4f}: {t['verdict']}")
