@@ -28,7 +28,8 @@ import torch
 import polyreply  # noqa: F401  (offline env, allocator setting)
 from polyreply.core.config import LoraConfigParams
 from polyreply.core.llama_decode import LlamaDecoder
-from polyreply.core.modeling import add_lora, encode_prompts, load_base, load_tokenizer
+from polyreply.core.modeling import add_lora, load_base, load_tokenizer
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.sampling import sample_completions
 from polyreply.io import read_jsonl
 from polyreply.tweets.config import TweetPromptConfig

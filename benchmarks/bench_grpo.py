@@ -86,7 +86,7 @@ def run_trl(spec: dict, steps: int) -> dict:
     cfg, reward_fn, tweets = grpo_setup()
     tok = load_tokenizer("models/base")
     data = datasets.Dataset.from_list([{"prompt": [{"role": "system", "content": PROMPT.system},
-                                                   {"role": "user", "content": PROMPT.render(t)}],
+                                                   {"role": "user", "content": PROMPT.instruction.format(tweet=t)}],
                                         "tweet": t} for t in tweets[:4 * (steps + 2)]])
 
     def reward(prompts, completions, tweet, **_):

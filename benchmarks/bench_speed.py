@@ -30,7 +30,8 @@ import torch
 import polyreply  # noqa: F401  (offline env, quiet logs)
 from polyreply.core.config import LoraConfigParams
 from polyreply.core.grpo import grpo_step
-from polyreply.core.modeling import add_lora, encode_prompts, load_tokenizer
+from polyreply.core.modeling import add_lora, load_tokenizer
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss
 from polyreply.core.sampling import completion_mask_from_ids, sample_completions
 from polyreply.core.sft import cross_entropy

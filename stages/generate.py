@@ -8,6 +8,7 @@ One stage per model so that a GRPO change regenerates only the GRPO models' repl
 import argparse
 
 from polyreply.core.modeling import load_policy, load_tokenizer
+from polyreply.core.prompts import count_shortened
 from polyreply.core.training import Timer
 from polyreply.io import read_jsonl, write_jsonl
 from polyreply.tweets.config import load_params
@@ -31,7 +32,9 @@ def main() -> None:
         rows = generate(model, tok, prompts, params.eval, params.prompt, seed=args.seed,
                         progress_name=f"generate {name}")
     write_jsonl(args.out, rows)
-    print(f"generate {name} seed {args.seed}: {len(rows)} prompts in {t.seconds:.0f}s")
+    short = count_shortened(tok, [params.prompt.render(p["tweet"]) for p in prompts], params.prompt)
+    print(f"generate {name} seed {args.seed}: {len(rows)} prompts in {t.seconds:.0f}s; {short} of them shortened "
+          f"to fit prompt.max_prompt_tokens={params.prompt.max_prompt_tokens}")
 
 
 if __name__ == "__main__":

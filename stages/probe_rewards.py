@@ -9,6 +9,7 @@ probes scoring above the median human reply of the same tweet (see polyreply/twe
 Output --labelled-out: the committed labelled set of real model output (--labelled; good human
 replies and base / SFT / GRPO failures by class) under every scorer and reference similarity:
 per class the AUC of good vs that class and the share of the class above the good replies' median.
+The set is of the demo world's tweets: on data that holds none of them it is skipped (said in the file).
 """
 import argparse
 
@@ -62,6 +63,12 @@ def labelled_set(args, scorers: dict) -> None:
     for r in read_jsonl(args.pairs):
         humans.setdefault(normalise_text(r["tweet"]), []).append(r["reply"])
     missing = [i for i, r in enumerate(rows, 1) if len(humans.get(normalise_text(r["tweet"]), [])) < 3]
+    if len(missing) == len(rows) and not any(normalise_text(r["tweet"]) in humans for r in rows):
+        why = (f"none of the {len(rows)} labelled rows' tweets is in {args.pairs}: the labelled set belongs to the "
+               "demo world (your own data needs its own labelled set)")
+        write_json(args.labelled_out, {"rows": len(rows), "skipped": why})
+        print(f"labelled set: skipped, {why}")
+        return
     if missing:
         raise SystemExit(f"{args.labelled}:{missing[0]}: tweet has < 3 human replies in {args.pairs} "
                          f"({len(missing)} rows); reference similarity needs the tweet's replies")

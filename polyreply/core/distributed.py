@@ -52,7 +52,7 @@ class Dist:
     def shard_prompts(self, tok, prompts: list[str], prompt_cfg, device, what: str) -> tuple[list[str], dict]:
         """This rank's prompts, encoded at the width of the *global* batch: every row keeps the padding it
         has in a one-process run, so its logits (and sampled replies) do not depend on the process count."""
-        from .modeling import encode_prompts
+        from .prompts import encode_prompts
         enc = encode_prompts(tok, prompts, prompt_cfg, device)
         if self.world == 1:
             return prompts, enc

@@ -21,7 +21,8 @@ from ..progress import Progress
 from ..text import embed
 from .config import GrpoConfig, PolychromicConfig, PromptConfig
 from .distributed import SINGLE, Dist, prompt_seeds
-from .modeling import device_of, encode_prompts
+from .modeling import device_of
+from .prompts import encode_prompts
 from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
 from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .rewards import RewardFn, distinct_prompts, score_completions

@@ -216,31 +216,3 @@ def causal_lm_parts(model):
     """(decoder body, output head) of a causal LM, through a PEFT wrapper if there is one."""
     lm = model.get_base_model() if hasattr(model, "get_base_model") else model
     return lm.get_decoder(), lm.get_output_embeddings()
-
-
-# ----------------------------------------------------------------------------- prompt
-
-def format_prompt(tok: PreTrainedTokenizerBase, prompt: str, cfg: PromptConfig) -> str:
-    """The single chat template used by SFT, GRPO and evaluation alike: ``prompt`` is the user message
-    (a task renders its rows into prompts at its edge; surrounding whitespace is dropped)."""
-    messages = []
-    if cfg.system:
-        messages.append({"role": "system", "content": cfg.system})
-    messages.append({"role": "user", "content": prompt.strip()})
-    if tok.chat_template:
-        return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return "\n".join(m["content"] for m in messages) + "\nReply:"
-
-
-def encode_prompts(tok, prompts: list[str], cfg: PromptConfig, device=None) -> dict[str, torch.Tensor]:
-    """Left-padded prompt batch (left padding so generated tokens line up at the right)."""
-    texts = [format_prompt(tok, p, cfg) for p in prompts]
-    tok.padding_side = "left"
-    # Truncate from the left of the *prompt* would change the template; instead cap the
-    # total and keep the template's tail (the assistant header) intact.
-    tok.truncation_side = "left"
-    enc = tok(texts, return_tensors="pt", padding=True, truncation=True,
-              max_length=cfg.max_prompt_tokens, add_special_tokens=False)
-    if device is not None:
-        enc = {k: v.to(device) for k, v in enc.items()}
-    return dict(enc)

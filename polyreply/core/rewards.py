@@ -14,8 +14,10 @@ RewardFn = Callable[..., np.ndarray]
 
 
 def completion_columns(rows: list[dict], n: int) -> dict[str, list]:
-    """Each row's columns but ``prompt``, repeated for its ``n`` completions (rows x n, row-major)."""
-    keys = [k for k in rows[0] if k != "prompt"] if rows else []
+    """The columns every row has, but ``prompt``, repeated for each row's ``n`` completions (rows x n, row-major).
+    Real data leaves optional fields out of some rows: a column is passed only where no row lacks it (a reward
+    that needs one then fails on the missing keyword, never on a made-up value)."""
+    keys = [k for k in rows[0] if k != "prompt" and all(k in r for r in rows)] if rows else []
     return {k: [r[k] for r in rows for _ in range(n)] for k in keys}
 
 

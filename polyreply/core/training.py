@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from .config import PromptConfig
-from .modeling import device_of, encode_prompts
+from .modeling import device_of
+from .prompts import Prompt, encode_data, encode_prompts
 
 
 def seed_everything(seed: int) -> None:
@@ -20,16 +21,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def supervised_batch(tok, prompts: list[str], completions: list[str], prompt_cfg: PromptConfig,
+def supervised_batch(tok, prompts: list[Prompt | str], completions: list[str], prompt_cfg: PromptConfig,
                      max_completion_tokens: int, device) -> dict:
-    """Left-padded prompts + right-padded target completions (+EOS): same layout as a rollout."""
+    """Left-padded prompts + right-padded target completions (+EOS): same layout as a rollout.
+    A completion is data (``encode_data``: a reply holding "<|im_end|>" stays text); EOS is cut with it
+    when the reply is longer than ``max_completion_tokens``."""
     prompts = encode_prompts(tok, prompts, prompt_cfg, device)
-    tok.padding_side = "right"
-    tok.truncation_side = "right"
-    rep = tok([c.strip() + tok.eos_token for c in completions], return_tensors="pt", padding=True,
-              truncation=True, max_length=max_completion_tokens, add_special_tokens=False)
-    reply_ids = rep["input_ids"].to(device)
-    reply_mask = rep["attention_mask"].to(device)
+    replies = [(encode_data(tok, c.strip()) + [tok.eos_token_id])[:max_completion_tokens] for c in completions]
+    width = max(len(r) for r in replies)
+    reply_ids = torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in replies], device=device)
+    reply_mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in replies], device=device)
     return {
         "input_ids": torch.cat([prompts["input_ids"], reply_ids], dim=1),
         "attention_mask": torch.cat([prompts["attention_mask"], reply_mask], dim=1),

@@ -8,6 +8,7 @@ from typing import Literal
 
 from ..core.config import (BaseModelConfig, DistributedConfig, GrpoConfig, LoraConfigParams, PolychromicConfig,
                            PromptConfig, SftConfig)
+from ..core.prompts import Prompt
 from ..params import Params, ParamsError, check, describe, load_blocks, param, seed_list
 from .arms import ARMS, EXPLORATORY, MODELS, POSITIVE_CONTROLS
 
@@ -39,6 +40,10 @@ class CurateConfig:
     max_chars: int = param(280, "longest kept reply, characters (0 = no upper bound)", ge=0)
     min_unique_words: int = param(8, "fewest distinct words of a kept reply (0 = off)", ge=0)
     max_reply_delay_s: float = param(0.0, "latest kept reply, seconds after the tweet (0 = off)", ge=0)
+    languages: tuple[str, ...] = param((), "keep replies whose reply_lang is one of these, e.g. [en] (empty = off)")
+    drop_urls: bool = param(False, "drop replies that contain a URL (link spam, ads, 'read this' replies)")
+    drop_duplicates: bool = param(False, "keep one row per reply text (leading @handles, case and spacing ignored), "
+                                  "the most liked, across tweets: copy-paste spam from several accounts")
     max_replies_per_author: int = param(0, "most kept rows per reply author, most liked first (0 = off)", ge=0)
     top_per_tweet: int = param(0, "keep only each tweet's N most-liked kept replies (0 = off)", ge=0)
 
@@ -71,11 +76,17 @@ class TweetPromptConfig(PromptConfig):
     instruction: str = param("Reply to this tweet:\n{tweet}", "the user message; {tweet} is the tweet's text")
 
     def check(self, where):
-        check("{tweet}" in self.instruction, f"{where}.instruction", "must contain the placeholder {tweet}")
+        check(self.instruction.count("{tweet}") == 1, f"{where}.instruction",
+              "must contain the placeholder {tweet} exactly once")
+        words = self.instruction.replace("{tweet}", "")
+        check("{" not in words and "}" not in words, f"{where}.instruction",
+              "braces other than the placeholder {tweet} are not allowed (the instruction is used as written)")
 
-    def render(self, tweet: str) -> str:
-        """A tweet as the core's prompt (the user message)."""
-        return self.instruction.format(tweet=tweet.strip())
+    def render(self, tweet: str) -> Prompt:
+        """A tweet as the core's prompt: the instruction's words around the tweet, which is data (never special
+        tokens; the part shortened when the prompt is over prompt.max_prompt_tokens)."""
+        head, tail = self.instruction.split("{tweet}")
+        return Prompt(head, tweet.strip(), tail)
 
 
 @dataclass(frozen=True)
@@ -270,17 +281,12 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if not set(exploratory) <= set(seeds):
         raise ParamsError(f"{path}: exploratory_seeds: must be a list of distinct seeds from `seeds` "
                           f"{list(seeds)} ([] = no set-RL arm), got {list(exploratory)}")
-    if blocks["grpo"].log_oracle and blocks["data"].oracle == "none":
-        raise ParamsError(f"{path}: grpo.log_oracle: needs data.oracle: demo (real data has no oracle); "
-                          "set grpo.log_oracle: false")
     gold = seed_list(raw, "positive_control_seeds", [], path, allow_empty=True)
     if not set(gold) <= set(seeds):
         keep = ",".join(str(s) for s in gold if s in seeds)
         raise ParamsError(f"{path}: positive_control_seeds: must be seeds from `seeds` {list(seeds)}, got {list(gold)} "
                           f"(with fewer seeds: -S 'positive_control_seeds=[{keep}]'; [] skips the gold-reward control)")
-    if gold and blocks["data"].oracle == "none":
-        raise ParamsError(f"{path}: positive_control_seeds: the gold-reward control trains on the demo world's "
-                          "ground truth; real data (data.oracle: none) has none: set positive_control_seeds: []")
+    check_real_data(blocks, gold, path)
     check_primary_judge(blocks, path)
     check_process_count(blocks, path)
     grpo, poly = blocks["grpo"], blocks["polychromic"]
@@ -289,6 +295,20 @@ def load_params(path: str | Path = "params.yaml") -> Params:
                           f"{grpo.num_generations} (the set-RL arm forms sets from each GRPO group; one set "
                           "has zero spread and every advantage would be 0)")
     return Params(seeds=seeds, blocks=blocks, exploratory_seeds=exploratory, positive_control_seeds=gold)
+
+
+def check_real_data(blocks: dict, gold: tuple[int, ...], path) -> None:
+    """data.oracle: none: every setting that needs the demo world's oracle, named in one error (one edit)."""
+    if blocks["data"].oracle != "none":
+        return
+    fixes = [fix for bad, fix in (
+        (blocks["grpo"].log_oracle, "grpo.log_oracle: false (it logs the oracle's view of GRPO rollouts)"),
+        (bool(gold), "positive_control_seeds: [] (the gold-reward control trains on the oracle)"),
+        (blocks["eval"].primary_judge == "oracle", "eval.primary_judge: reference_similarity or llm_judge"))
+        if bad]
+    if fixes:
+        raise ParamsError(f"{path}: data.oracle: none (real data has no oracle) needs " + "; ".join(fixes)
+                          + " (README, 'Your own data')")
 
 
 def check_process_count(blocks: dict, path) -> None:
@@ -314,9 +334,6 @@ def check_primary_judge(blocks: dict, path) -> None:
         raise ParamsError(f"{path}: eval.primary_judge: {judge} is a component of GRPO's training reward "
                           f"(grpo.reward: {reward}); a verdict from it measures reward achieved, not quality. "
                           "Use oracle (demo data) or reference_similarity")
-    if judge == "oracle" and blocks["data"].oracle == "none":
-        raise ParamsError(f"{path}: eval.primary_judge: oracle needs data.oracle: demo (real data has no oracle); "
-                          "use reference_similarity")
     # The LLM judge is independent of the training reward, so it may be primary on real data too.
     if judge == "llm_judge" and blocks["eval"].judge.backend == "none":
         raise ParamsError(f"{path}: eval.primary_judge: llm_judge needs a configured judge, but eval.judge.backend "

@@ -10,21 +10,41 @@ all 0 is off, removes nothing and needs no field):
   length         min_chars <= len(reply.strip()) <= max_chars (characters)
   unique_words   at least min_unique_words distinct words (polyreply.text.words)
   reply_delay    reply_time_diff_seconds <= max_reply_delay_s
+  language       reply_lang is one of languages (the platform's code, e.g. "en")
+  urls           (drop_urls) the reply holds no URL
+  duplicate      (drop_duplicates) one row per reply text (leading @handles, case and spacing ignored),
+                 the most liked, across tweets: copy-paste spam and bots keep one copy
   author_cap     at most max_replies_per_author rows per reply_author
   top_per_tweet  only the top_per_tweet rows of each tweet
-The two caps rank by reply_likes (most first, ties by reply_id) the rows that pass every earlier rule, so a row
-fails a cap only when it passes everything before it; every row lists each row rule it fails.
+The three caps (duplicate, author_cap, top_per_tweet) rank by reply_likes (most first, ties by reply_id) the
+rows that pass every earlier rule, so a row fails a cap only when it passes everything before it; every row
+lists each row rule it fails.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from ..io import DataError
 from ..text import words
 
-RULES = ("likes", "followers", "length", "unique_words", "reply_delay", "author_cap", "top_per_tweet")
-ROW_RULES = RULES[:5]
-CAPS = {"author_cap": "reply_author", "top_per_tweet": "tweet_id"}   # cap -> the field it groups by
+RULES = ("likes", "followers", "length", "unique_words", "reply_delay", "language", "urls", "duplicate",
+         "author_cap", "top_per_tweet")
+ROW_RULES = RULES[:7]
+CAPS = {"duplicate": "reply", "author_cap": "reply_author", "top_per_tweet": "tweet_id"}   # cap -> its group field
+_URL = re.compile(r"https?://|www\.\w", re.I)   # t.co links and pasted ones; a bare "site.com" is not caught
+_MENTIONS = re.compile(r"^(?:@\w+\s+)+")   # "@a @b text": the platform prefixes a reply with the handles
+
+
+def _group_key(rule: str, value: str) -> str:
+    """The value a cap groups by; for duplicates the reply text without its leading @handles, case or spacing
+    (the same spam pasted under other tweets carries other handles)."""
+    return " ".join(_MENTIONS.sub("", value.strip()).lower().split()) if rule == "duplicate" else value
+
+
+def _cap_size(cfg, rule: str) -> int:
+    return {"duplicate": int(cfg.drop_duplicates), "author_cap": cfg.max_replies_per_author,
+            "top_per_tweet": cfg.top_per_tweet}[rule]
 
 
 def _on(cfg, rule: str) -> bool:
@@ -33,6 +53,9 @@ def _on(cfg, rule: str) -> bool:
             "length": cfg.min_chars or cfg.max_chars,
             "unique_words": cfg.min_unique_words,
             "reply_delay": cfg.max_reply_delay_s,
+            "language": len(cfg.languages),
+            "urls": int(cfg.drop_urls),
+            "duplicate": int(cfg.drop_duplicates),
             "author_cap": cfg.max_replies_per_author,
             "top_per_tweet": cfg.top_per_tweet}[rule] > 0
 
@@ -47,6 +70,9 @@ def describe(cfg, rule: str) -> str:
             "length": f"reply characters in {span(cfg.min_chars, cfg.max_chars)}",
             "unique_words": f">= {cfg.min_unique_words} distinct words",
             "reply_delay": f"reply_time_diff_seconds <= {cfg.max_reply_delay_s:g}",
+            "language": f"reply_lang in {list(cfg.languages)}",
+            "urls": "no URL in the reply",
+            "duplicate": "one row per reply text (leading @handles, case, spacing ignored; most liked kept)",
             "author_cap": f"<= {cfg.max_replies_per_author} rows per reply_author (most liked first)",
             "top_per_tweet": f"top {cfg.top_per_tweet} rows per tweet by reply_likes"}[rule]
 
@@ -75,7 +101,8 @@ def row_failures(row: dict, cfg) -> list[str]:
     if _on(cfg, "followers") and not _within(_value(row, "reply_author_followers", "followers", int),
                                               cfg.min_followers, cfg.max_followers):
         failed.append("followers")
-    reply = _value(row, "reply", "length", str) if _on(cfg, "length") or _on(cfg, "unique_words") else ""
+    reply = _value(row, "reply", "length", str) if any(_on(cfg, r) for r in ("length", "unique_words", "urls")) \
+        else ""
     if _on(cfg, "length") and not _within(len(reply.strip()), cfg.min_chars, cfg.max_chars):
         failed.append("length")
     if _on(cfg, "unique_words") and len(set(words(reply))) < cfg.min_unique_words:
@@ -83,6 +110,10 @@ def row_failures(row: dict, cfg) -> list[str]:
     if _on(cfg, "reply_delay") and _value(row, "reply_time_diff_seconds", "reply_delay",
                                           (int, float)) > cfg.max_reply_delay_s:
         failed.append("reply_delay")
+    if _on(cfg, "language") and _value(row, "reply_lang", "language", str) not in cfg.languages:
+        failed.append("language")
+    if _on(cfg, "urls") and _URL.search(reply):
+        failed.append("urls")
     return failed
 
 
@@ -90,7 +121,7 @@ def _cap_failures(rows: list[dict], candidates: list[int], rule: str, n: int) ->
     """Indices among ``candidates`` beyond the n most-liked of their group (ties: smaller reply_id first)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i in candidates:
-        groups[_value(rows[i], CAPS[rule], rule, str)].append(i)
+        groups[_group_key(rule, _value(rows[i], CAPS[rule], rule, str))].append(i)
     cut = set()
     for members in groups.values():
         members.sort(key=lambda i: (-_value(rows[i], "reply_likes", rule, int), str(rows[i]["reply_id"])))
@@ -101,7 +132,8 @@ def _cap_failures(rows: list[dict], candidates: list[int], rule: str, n: int) ->
 def curate(rows: list[dict], cfg) -> list[tuple[bool, list[str]]]:
     """Per row: (kept, the rules it fails); kept iff it fails none."""
     failed = [row_failures(r, cfg) for r in rows]
-    for rule, n in (("author_cap", cfg.max_replies_per_author), ("top_per_tweet", cfg.top_per_tweet)):
+    for rule in CAPS:
+        n = _cap_size(cfg, rule)
         if n:
             for i in _cap_failures(rows, [i for i, f in enumerate(failed) if not f], rule, n):
                 failed[i].append(rule)
@@ -112,8 +144,7 @@ def _removed_alone(rows: list[dict], flags, cfg, rule: str) -> int:
     if not _on(cfg, rule):
         return 0
     if rule in CAPS:
-        n = cfg.max_replies_per_author if rule == "author_cap" else cfg.top_per_tweet
-        return len(_cap_failures(rows, list(range(len(rows))), rule, n))
+        return len(_cap_failures(rows, list(range(len(rows))), rule, _cap_size(cfg, rule)))
     return sum(rule in f for _, f in flags)
 
 

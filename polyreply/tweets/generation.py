@@ -6,7 +6,8 @@ from pathlib import Path
 
 import torch
 
-from ..core.modeling import device_of, encode_prompts
+from ..core.modeling import device_of
+from ..core.prompts import encode_prompts
 from ..core.policy_gradient import sample_completions
 from ..progress import Progress
 from .config import EvalConfig, TweetPromptConfig

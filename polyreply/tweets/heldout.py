@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core.modeling import device_of, encode_prompts
+from ..core.modeling import device_of
+from ..core.prompts import encode_prompts
 from ..core.sampling import sample_completions
 from ..text import embed
 from .config import TweetPromptConfig

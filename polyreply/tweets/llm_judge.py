@@ -27,6 +27,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..core.config import PromptConfig
+from ..core.prompts import Prompt, prompt_ids
 from .config import DEFAULT_JUDGE_RUBRIC as DEFAULT_RUBRIC  # params eval.judge.rubric defaults to it
 _VERDICT = re.compile(r"^\s*winner\s*:\s*\**\s*(a|b|tie)\s*\**\s*\.?\s*$", re.I | re.M)
 
@@ -124,8 +126,15 @@ class TransformersBackend:
 
     def complete(self, messages: list[dict]) -> str:
         import torch
-        text = self.tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        enc = self.tok(text, return_tensors="pt", add_special_tokens=False)
+        # the tweet and replies are data: a reply holding "<|im_end|>" must not end the judge's user turn
+        if not self.tok.chat_template:
+            raise JudgeError(f"judge: {self.name} has no chat template; eval.judge.local_path must be a chat model")
+        roles = [m["role"] for m in messages]
+        if roles not in (["user"], ["system", "user"]):
+            raise JudgeError(f"judge: expected an optional system turn and one user turn, got {roles}")
+        system, user = (messages[0]["content"] if len(messages) == 2 else ""), messages[-1]["content"]
+        ids, _ = prompt_ids(self.tok, Prompt("", user), PromptConfig(system=system, max_prompt_tokens=1 << 30))
+        enc = {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
         with torch.no_grad():
             out = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=self.tok.pad_token_id or self.tok.eos_token_id)

@@ -126,6 +126,9 @@ def probe_set_lines(table: dict | None) -> list[str]:
     """The labelled set of real model output under every judge and reward (metrics/probe_set.json)."""
     if not table:
         return []
+    if "skipped" in table:
+        return ["## Judges and rewards on real model output", "", f"Labelled set: not scored ({table['skipped']}).",
+                ""]
     scorers, classes = list(table["scorers"]), list(next(iter(table["scorers"].values()))["classes"])
     labels = ", ".join(f"{c} {n}" for c, n in table["labels"].items())
     L = ["## Judges and rewards on real model output", "",

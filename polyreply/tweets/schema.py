@@ -1,11 +1,13 @@
 """Schema of tweet/reply pairs (compatible with the predecessor's collected JSONL) and validation.
 
 Required fields: tweet_id, tweet, reply_id, reply, reply_likes.
-Optional fields: tweet_author, tweet_likes, tweet_retweets, tweet_created_at, reply_author,
-reply_author_followers, reply_retweets, reply_created_at, reply_time_diff_seconds.
+Optional fields: tweet_author, tweet_likes, tweet_retweets, tweet_created_at, tweet_lang, reply_author,
+reply_author_followers, reply_retweets, reply_created_at, reply_time_diff_seconds, reply_lang (the *_lang
+fields: the language code the platform gives, e.g. "en", "und").
 
 Every input row ends in exactly one place: the validated output or the rejected list;
-``rows_in == rows_out + rows_rejected`` is asserted, never assumed.
+``rows_in == rows_out + rows_rejected`` is asserted, never assumed. In tweet and reply texts "&amp;", "&lt;" and
+"&gt;" become "&", "<" and ">" (the platform's API escapes those three); nothing else in a text is changed.
 """
 from __future__ import annotations
 
@@ -35,11 +37,13 @@ OPTIONAL: dict[str, str] = {
     "tweet_likes": COUNT,
     "tweet_retweets": COUNT,
     "tweet_created_at": STRING,
+    "tweet_lang": STRING,
     "reply_author": STRING,
     "reply_author_followers": COUNT,
     "reply_retweets": COUNT,
     "reply_created_at": STRING,
     "reply_time_diff_seconds": NUMBER,
+    "reply_lang": STRING,
 }
 ALL_FIELDS = {**REQUIRED, **OPTIONAL}
 
@@ -67,6 +71,9 @@ def _check_value(field_name: str, kind: str, value, max_chars: int) -> tuple[obj
         if not isinstance(value, str):
             return None, f"expected a string, got {type(value).__name__}"
         if kind == TEXT:
+            # the platform's API escapes & < > as &amp; &lt; &gt; (only those: html.unescape would also turn
+            # "AT&T &notes" into "AT&T ¬es"); &amp; last, so "&amp;lt;" becomes "&lt;", unescaped once
+            value = value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             if not value.strip():
                 return None, "empty text"
             if len(value) > max_chars:

@@ -2,7 +2,8 @@
 the whole user message) and batched sampling."""
 from __future__ import annotations
 
-from ..core.modeling import device_of, encode_prompts
+from ..core.modeling import device_of
+from ..core.prompts import encode_prompts
 from ..core.config import PromptConfig
 from ..core.sampling import sample_completions
 from .play import History, Player

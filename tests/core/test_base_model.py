@@ -7,8 +7,8 @@ from polyreply.core.config import BaseModelConfig, PromptConfig
 from polyreply.io import atomic_dir
 from transformers import AutoModelForCausalLM
 
-from polyreply.core.modeling import (build_base_model, encode_prompts, load_base, load_tokenizer, native_bf16,
-                                     save_base_model)
+from polyreply.core.modeling import build_base_model, load_base, load_tokenizer, native_bf16, save_base_model
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.policy_gradient import sample_completions
 
 

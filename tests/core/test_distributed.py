@@ -10,7 +10,7 @@ import torch
 
 from polyreply.core.config import PromptConfig
 from polyreply.core.distributed import Dist, prompt_seeds
-from polyreply.core.modeling import encode_prompts
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.sampling import sample_completions
 
 

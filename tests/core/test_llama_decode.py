@@ -5,7 +5,8 @@ import torch.nn.functional as F
 
 from polyreply.core.config import BaseModelConfig, LoraConfigParams, PromptConfig
 from polyreply.core.llama_decode import LlamaDecoder
-from polyreply.core.modeling import add_lora, build_base_model, encode_prompts
+from polyreply.core.modeling import add_lora, build_base_model
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.sampling import sample_completions
 
 PROMPTS = ["Just planted my first tomatoes of the season!",

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from polyreply.core.config import PromptConfig
-from polyreply.core.modeling import encode_prompts
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.policy_gradient import (completion_logprobs, completion_mask_from_ids, group_advantages,
                                             policy_gradient_loss, sample_completions, set_level_advantages)
 

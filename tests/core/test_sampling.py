@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from polyreply.core.config import BaseModelConfig, PromptConfig
-from polyreply.core.modeling import build_base_model, encode_prompts
+from polyreply.core.modeling import build_base_model
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.sampling import completion_mask_from_ids, nucleus_sample, sample_completions
 
 

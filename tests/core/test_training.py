@@ -8,7 +8,8 @@ import torch
 from polyreply.core.config import GrpoConfig, LoraConfigParams, PolychromicConfig, PromptConfig, SftConfig
 from polyreply.core.grpo import KLDivergenceError, grpo_step, train_grpo
 from polyreply.tweets.metrics import pairwise_lexical_distance
-from polyreply.core.modeling import add_lora, encode_prompts
+from polyreply.core.modeling import add_lora
+from polyreply.core.prompts import encode_prompts
 from polyreply.core.policy_gradient import completion_logprobs, sample_completions
 from polyreply.core.polychromic import polychromic_advantages
 from polyreply.core.sft import cross_entropy, polychromic_loss

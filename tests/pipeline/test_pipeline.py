@@ -81,6 +81,7 @@ def make_project(repo: Path, params: dict) -> Path:
     (repo / ".gitignore").write_text(".venv\n")
     (repo / "data/demo").mkdir(parents=True)
     shutil.copy(ROOT / "data/demo/synthetic_tweet_replies.jsonl", repo / "data/demo/")
+    shutil.copytree(ROOT / "data/realistic", repo / "data/realistic")
     shutil.copytree(ROOT / "data/probes", repo / "data/probes")
     (repo / "params.yaml").write_text(yaml.safe_dump(params))
     for d in ("metrics", "plots"):
@@ -221,27 +222,71 @@ def test_kl_coeff_experiment_reruns_only_grpo_subgraph(repo):
     run(["dvc", "checkout", "-q"], repo, check=False)
 
 
-def test_real_data_mode_assumes_no_oracle_anywhere(repo):
-    """data.oracle=none (bring your own data): no stage computes or reports the demo world's oracle."""
-    run(["dvc", "exp", "run", "-S", "data.oracle=none", "-S", "grpo.log_oracle=false",
-         "-S", "eval.primary_judge=reference_similarity", "-S", "positive_control_seeds=[]"], repo)
+REALISTIC = "data/realistic/realistic_tweet_replies.jsonl"   # invented rows shaped like a real collection
+
+
+def prefers_longer(prompt: str) -> str:
+    """The fake OpenAI-style judge: the longer reply wins, in whichever position it is shown."""
+    from fake_judge import shown_replies
+    a, b = shown_replies(prompt)
+    return "Winner: tie" if len(a) == len(b) else "Longer.\nWinner: A" if len(a) > len(b) else "Winner: B"
+
+
+def test_real_data_dag_on_realistic_tweets_assumes_no_oracle(repo, judge_server, tmp_path):
+    """Bring your own data, as README "Your own data" says: realistic rows (URLs, emoji, other languages, spam
+    copies, markers, bad lines) through the whole DAG with data.oracle=none. Validation and curation say what they
+    dropped and why, reference similarity gives the verdicts, the pairwise LLM judge runs against a local
+    OpenAI-compatible server and then a local transformers model, and no stage computes the demo oracle."""
+    from toy_models import save_scripted_judge
+    judge, url = judge_server(prefers_longer)
+    real = ["-S", f"data.raw_path={REALISTIC}", "-S", "data.oracle=none", "-S", "grpo.log_oracle=false",
+            "-S", "eval.primary_judge=reference_similarity", "-S", "positive_control_seeds=[]",
+            "-S", "validate.on_error=quarantine", "-S", "curate.languages=[en]", "-S", "curate.drop_urls=true",
+            "-S", "curate.drop_duplicates=true"]
+    openai = ["-S", "eval.judge.backend=openai", "-S", f"eval.judge.base_url={url}", "-S", "eval.judge.model=judge",
+              "-S", "eval.judge.backoff_s=0"]
+    run(["dvc", "exp", "run", *real, *openai], repo)
     try:
+        v = json.loads((repo / "metrics/validate.json").read_text())
+        assert (v["rows_in"], v["rows_out"], v["rows_rejected"]) == (341, 333, 8)
+        rejected = [json.loads(x) for x in (repo / "data/validated/rejected.jsonl").read_text().splitlines()]
+        assert {r["field"] for r in rejected} == {"<line>", "tweet_id", "reply", "reply_likes", "reply_id"}
+        card = json.loads((repo / "metrics/curation.json").read_text())
+        assert card["rows_in"] == 333 and card["rows_kept"] == 62
+        assert all(card["rules"][r]["removed_first"] > 0 for r in ("likes", "followers", "language", "duplicate"))
+        appendix = (repo / "metrics/report_appendix.md").read_text()
+        assert "| language | reply_lang in ['en'] |" in appendix and "| urls | no URL in the reply |" in appendix
         ev = json.loads((repo / "metrics/eval/seed1.json").read_text())
         assert "oracle" not in ev["judges"] and ev["learned_reward_vs_oracle_on_model_replies"] == {}
+        assert {"reference_similarity", "llm_judge"} <= set(ev["judges"])
         assert not [k for k in ev["models"]["base"] if "oracle" in k]
         summary = json.loads((repo / "metrics/summary.json").read_text())
         assert {a["judge"] for a in summary["answers"].values()} == {"reference_similarity"}
+        assert summary["llm_judge"]["enabled"] and summary["llm_judge"]["backend"] == "openai"
+        assert judge.calls > 0 and "Reply A:" in judge.requests[0]["body"]["messages"][-1]["content"]
         assert "oracle" not in json.loads((repo / "metrics/reward_probes.json").read_text())["scorers"]
+        assert "demo world" in json.loads((repo / "metrics/probe_set.json").read_text())["skipped"]
+        assert "Labelled set: not scored (none of the 300 labelled rows' tweets" in appendix
         assert "oracle_pearson" not in json.loads((repo / "metrics/reward_model.json").read_text())
         assert "oracle" not in (repo / "logs/grpo_baseline/seed1/metrics.json").read_text()
-        assert "Primary judge: **reference_similarity** (chrF" in (repo / "metrics/report_appendix.md").read_text()
+        assert "Primary judge: **reference_similarity** (chrF" in appendix
         assert "Primary judge **reference_similarity**" in (repo / "metrics/report.md").read_text()
         head = json.loads((repo / "metrics/headline.json").read_text())
         assert "gold" not in head and "injected" not in head   # no ground truth: no positive controls
-        # the plots page: only the ground truth's chart is empty (it says so in its box)
+        # the plots page: only the two demo-only charts (ground truth, reply styles) are empty, and say so
         page = render(plots_show(repo, repo / "page", DVC, env=clean_env()))
         shutil.rmtree(repo / "page")
-        assert len(page["problems"]) == 1 and page["problems"][0].startswith("empty: #Held-out_ground_truth"), page
+        assert sorted(p.split("_")[0] for p in page["problems"]) == ["empty: #Data", "empty: #Held-out"], page
+        assert all("demo_data_only" in p for p in page["problems"]) and page["drawn"] == page["charts"] - 2
+        # the local transformers judge (a model that always answers "Winner: tie"): only judge stages rerun
+        local = save_scripted_judge(tmp_path / "judge")
+        res = run(["dvc", "exp", "run", *real, "-S", "eval.judge.backend=transformers",
+                   "-S", f"eval.judge.local_path={local}"], repo)
+        assert ran_stages(res.stdout) <= {f"judge@{s}" for s in SEEDS} | {f"evaluate@{s}" for s in SEEDS} | {"report"}
+        llm = json.loads((repo / "metrics/summary.json").read_text())["llm_judge"]
+        assert llm["backend"] == "transformers", llm
+        judged = [json.loads(x) for x in (repo / "data/judge/seed1/judgments.jsonl").read_text().splitlines()]
+        assert judged and {j["outcome"] for j in judged} == {"tie"}
     finally:
         run(["dvc", "exp", "apply", "workspace"], repo, check=False)
         run(["git", "checkout", "-q", "--", "."], repo)
@@ -271,7 +316,9 @@ def test_queued_experiment_runs_in_a_temp_copy_without_activated_env(repo):
     ("grpo.kl_coeff=lots", "grpo.kl_coeff: expected a number"),        # wrong type
     ("eval.k=[1,20]", "eval.k: k=20 must be between 1 and n_samples"),  # k > n
     ("eval.primary_judge=learned_reward", "eval.primary_judge: learned_reward is a component of GRPO's training"),
-    ("data.oracle=none", "grpo.log_oracle: needs data.oracle: demo"),
+    ("data.oracle=none", "data.oracle: none (real data has no oracle) needs grpo.log_oracle: false (it logs the "
+                         "oracle's view of GRPO rollouts); positive_control_seeds: [] (the gold-reward control "
+                         "trains on the oracle); eval.primary_judge: reference_similarity or llm_judge"),
 ])
 def test_bad_param_override_fails_before_work_naming_key(repo, override, message):
     lock_before = (repo / "dvc.lock").read_text()

@@ -1,6 +1,7 @@
 import pytest
 import yaml
 
+from polyreply.core.prompts import Prompt
 from polyreply.core.config import GrpoConfig
 from polyreply.params import ParamsError, build
 from polyreply.tweets.config import EvalConfig, TweetGrpoConfig, TweetPromptConfig, load_params
@@ -55,7 +56,7 @@ def test_declared_bounds_are_checked_with_the_key_bound_and_value():
 def test_the_study_extends_the_core_blocks():
     """The tweet study's prompt renders a tweet into the core's prompt; its GRPO block adds the reward."""
     cfg = build(TweetPromptConfig, {"instruction": "Answer:\n{tweet}", "max_prompt_tokens": 64}, "prompt")
-    assert cfg.render("  Rain again  ") == "Answer:\nRain again" and cfg.max_prompt_tokens == 64
+    assert cfg.render("  Rain again  ") == Prompt("Answer:\n", "Rain again") and cfg.max_prompt_tokens == 64
     with pytest.raises(ParamsError, match=r"prompt\.instruction: must contain the placeholder \{tweet\}"):
         build(TweetPromptConfig, {"instruction": "Reply:"}, "prompt")
     grpo = build(TweetGrpoConfig, {"reward": "heuristic", "kl_coeff": 0.1}, "grpo")
@@ -130,14 +131,16 @@ def test_stage_fails_before_work_on_bad_param(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_oracle_logging_needs_the_demo_oracle(tmp_path):
+def test_real_data_names_every_oracle_setting_in_one_error(tmp_path):
+    """data.oracle: none with the demo's settings: one error lists each line to change (not one per run)."""
     import yaml
     p = tmp_path / "params.yaml"
     p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": True}}))
-    with pytest.raises(ParamsError, match=r"grpo\.log_oracle: needs data\.oracle: demo"):
+    with pytest.raises(ParamsError, match=r"data\.oracle: none \(real data has no oracle\) needs grpo\.log_oracle: "
+                                          r"false .*; eval\.primary_judge: reference_similarity or llm_judge"):
         load_params(p)
     p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": False}}))
-    with pytest.raises(ParamsError, match=r"eval\.primary_judge: oracle needs data\.oracle: demo"):
+    with pytest.raises(ParamsError, match=r"needs eval\.primary_judge: reference_similarity or llm_judge \(README"):
         load_params(p)
     p.write_text(yaml.safe_dump({"data": {"oracle": "none"}, "grpo": {"log_oracle": False},
                                  "eval": {"primary_judge": "reference_similarity"}}))
@@ -208,7 +211,8 @@ def test_positive_control_seeds_must_be_training_seeds_and_need_the_demo_oracle(
         p["data"]["oracle"] = "none"
         p["grpo"]["log_oracle"] = False
         p["eval"]["primary_judge"] = "reference_similarity"
-    with pytest.raises(ParamsError, match=r"positive_control_seeds: the gold-reward control trains on the demo"):
+    with pytest.raises(ParamsError, match=r"needs positive_control_seeds: \[\] \(the gold-reward control trains on the "
+                                          r"oracle\) \(README"):
         load_params(write_params(tmp_path, real_data))
 
     def real_data_no_gold(p):

@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data/demo/synthetic_tweet_replies.jsonl"
 GOOD = "Water the strawberries at the base early in the morning"   # 56 characters, 8 distinct words
 CFG = CurateConfig()   # likes [5, 500], followers [200, 20000], chars [30, 280], >= 8 distinct words
-OFF = CurateConfig(**{f.name: 0 for f in dataclasses.fields(CurateConfig)})
+OFF = CurateConfig(**{**{f.name: 0 for f in dataclasses.fields(CurateConfig)},
+                      "languages": (), "drop_urls": False, "drop_duplicates": False})
 
 
-def row(i, likes=10, followers=1000, reply=GOOD, author=None, tweet="t0", delay=60.0):
+def row(i, likes=10, followers=1000, reply=GOOD, author=None, tweet="t0", delay=60.0, lang="en"):
     return {"tweet_id": tweet, "tweet": f"tweet {tweet}", "reply_id": f"r{i}", "reply": reply, "reply_likes": likes,
             "reply_author": author or f"a{i}", "reply_author_followers": followers, "reply_time_diff_seconds": delay,
-            "source_line": i + 1}
+            "reply_lang": lang, "source_line": i + 1}
 
 
 def fails(rows, cfg=CFG):
@@ -91,10 +92,9 @@ def test_data_card_attributes_each_removal_to_the_first_failing_rule():
     assert card["rule_order"] == list(RULES)
     alone = {k: v["removed_alone"] for k, v in card["rules"].items()}
     first = {k: v["removed_first"] for k, v in card["rules"].items()}
-    assert alone == {"likes": 3, "followers": 2, "length": 2, "unique_words": 3, "reply_delay": 0,
-                     "author_cap": 0, "top_per_tweet": 0}
-    assert first == {"likes": 3, "followers": 1, "length": 1, "unique_words": 1, "reply_delay": 0,
-                     "author_cap": 0, "top_per_tweet": 0}
+    off = {"reply_delay": 0, "language": 0, "urls": 0, "duplicate": 0, "author_cap": 0, "top_per_tweet": 0}
+    assert alone == {"likes": 3, "followers": 2, "length": 2, "unique_words": 3, **off}
+    assert first == {"likes": 3, "followers": 1, "length": 1, "unique_words": 1, **off}
     assert card["oracle_mean"] == {"all": 0.5, "kept": 2.0}
     assert card["style_mix"] == {"all": {"echo": 0.75, "specific": 0.25}, "kept": {"specific": 0.5, "echo": 0.5}}
     assert card["rules"]["likes"]["rule"] == "reply_likes in [5, 500]" and card["rules"]["author_cap"]["rule"] == "off"
@@ -213,7 +213,7 @@ def run_stages(tmp_path: Path, name: str, curate_params: dict) -> Path:
 
 def test_stages_curate_and_split_leave_the_all_replies_splits_unchanged(tmp_path):
     default = run_stages(tmp_path, "default", {})
-    off = run_stages(tmp_path, "off", {f.name: 0 for f in dataclasses.fields(CurateConfig)})
+    off = run_stages(tmp_path, "off", dataclasses.asdict(OFF))
     for name in ("test", "val", "phase1", "phase2", "train"):   # what the reward model, GRPO and references read
         assert (default / "split" / f"{name}.jsonl").read_bytes() == (off / "split" / f"{name}.jsonl").read_bytes()
     curated = read_jsonl(default / "curated.jsonl")
@@ -228,3 +228,36 @@ def test_stages_curate_and_split_leave_the_all_replies_splits_unchanged(tmp_path
         assert all(r["curated"] for r in kept) and {r["reply_id"] for r in kept} < every
     assert "style_mix" in card and card["oracle_mean"]["kept"] > card["oracle_mean"]["all"]
     assert json.loads((off / "curation.json").read_text())["kept_share"] == 1.0
+
+
+def test_language_rule_keeps_listed_codes_and_needs_the_field():
+    cfg = dataclasses.replace(CFG, languages=("en", "de"))
+    assert fails([row(0, lang="en"), row(1, lang="es"), row(2, lang="und"), row(3, lang="de")], cfg) == \
+        [[], ["language"], ["language"], []]
+    assert fails([row(0, lang="es")]) == [[]]   # off by default
+    bare = row(0)
+    del bare["reply_lang"]
+    with pytest.raises(DataError, match="reply_id='r0'.*field 'reply_lang'"):
+        curate([bare], cfg)
+
+
+def test_url_rule_catches_links_not_plain_words():
+    cfg = dataclasses.replace(CFG, drop_urls=True)
+    replies = [GOOD + " https://t.co/Ab12Cd", "Full thread here: HTTP://example.org/x " + GOOD, "www.shop.example " + GOOD,
+               GOOD + " example.com is fine", GOOD + " (see the https docs)"]
+    assert fails([row(i, reply=r) for i, r in enumerate(replies)], cfg) == [["urls"], ["urls"], ["urls"], [], []]
+
+
+def test_duplicate_rule_keeps_the_most_liked_copy_of_each_text():
+    """Copy-paste spam under several ids: one survives (most liked, then the smaller reply_id); leading @handles,
+    case and spacing do not make a copy new; a copy that fails an earlier rule does not count against the others."""
+    cfg = dataclasses.replace(CFG, drop_duplicates=True)
+    spam = "Check my profile for FREE crypto signals every single day friends"
+    rows = [row(0, reply=spam, likes=10), row(1, reply="@maria " + spam.upper(), likes=50),
+            row(2, reply="@bob @eve  " + spam.replace(" ", "  "), likes=50), row(3, reply=spam, likes=600),
+            row(4, reply=GOOD), row(5, reply="@maria " + GOOD.replace("Water", "Watering"))]
+    assert fails(rows, cfg) == [["duplicate"], [], ["duplicate"], ["likes"], [], []]
+    card = data_card(rows, curate(rows, cfg), cfg)
+    assert card["rules"]["duplicate"] == {
+        "rule": "one row per reply text (leading @handles, case, spacing ignored; most liked kept)",
+        "removed_alone": 3, "removed_first": 2}

@@ -204,6 +204,8 @@ def test_probe_set_section_marks_failure_classes():
     assert "| acceptable (not a failure) | 0.60 (4%) |" in text
     assert "good_human 100, loop 25, acceptable 10" in text
     assert probe_set_lines(None) == []
+    skipped = probe_set_lines({"rows": 300, "skipped": "none of the 300 labelled rows' tweets is in pairs.jsonl"})
+    assert "Labelled set: not scored (none of the 300 labelled rows' tweets is in pairs.jsonl)." in skipped
 
 
 def test_the_gold_reward_control_is_tested_like_a_verdict_outside_the_holm_family():

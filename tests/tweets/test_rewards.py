@@ -118,3 +118,16 @@ def test_training_reward_mixes_components_and_reaches_the_core_with_the_tweet_co
     assert scores == pytest.approx([heuristic[0], heuristic_reward(tweets[0], replies[1], cfg), heuristic[1],
                                     heuristic_reward(tweets[1], replies[0], cfg)])
     assert scores[0] != pytest.approx(heuristic_reward("prompt 0", replies[0], cfg))
+
+
+def test_rows_missing_an_optional_field_still_score():
+    """Real data: one row has tweet_retweets and the next not (the realistic fixture crashed polychromic SFT with
+    KeyError); the reward gets the columns every row has, each repeated per completion."""
+    seen = {}
+
+    def reward(prompts, completions, **columns):
+        seen.update(columns)
+        return [float(len(c)) for c in completions]
+    rows = [{"prompt": "p0", "tweet": "a", "tweet_retweets": 3}, {"prompt": "p1", "tweet": "b"}]
+    assert list(score_completions(reward, rows, ["x", "yy", "zzz", "w"], 2)) == [1.0, 2.0, 3.0, 1.0]
+    assert seen == {"tweet": ["a", "a", "b", "b"]}

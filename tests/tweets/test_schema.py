@@ -139,3 +139,15 @@ def test_validate_stage_quarantine_accounts_for_every_row(tmp_path):
     assert [(r["line"], r["field"]) for r in rejected] == [(2, "<line>"), (3, "reply")]
     kept = [json.loads(l)["reply_id"] for l in (tmp_path / "data/validated/pairs.jsonl").read_text().splitlines()]
     assert kept == ["r0", "r3"]
+
+
+def test_html_entities_from_the_api_are_unescaped_and_markers_kept(tmp_path):
+    """The API returns "&amp;" for "&": a model trained on the raw text would learn to write "&amp;"."""
+    path = write_lines(tmp_path / "in.jsonl", [good_row(0, tweet="Salt &amp; pepper &gt; sugar", reply="A &lt;3 B",
+                                                        reply_lang="en", tweet_lang="en"),
+                                               good_row(3, reply="ignore this <|im_end|> &amp;amp; AT&T &notes &copy")])
+    res = validate_jsonl(path, extra_fields="error")   # *_lang are schema fields, not extras
+    assert [r["tweet"] for r in res.rows] == ["Salt & pepper > sugar", "Tweet number 1 about gardening"]
+    # unescaped once, and only the three entities the API writes
+    assert [r["reply"] for r in res.rows] == ["A <3 B", "ignore this <|im_end|> &amp; AT&T &notes &copy"]
+    assert res.rows[0]["reply_lang"] == "en" and not res.rejected
