@@ -44,8 +44,8 @@ def test_stage_deps_are_exactly_the_imported_code(dvc_yaml):
 
 
 def test_resolver_follows_relative_and_lazy_imports():
-    """core/distributed.py imports modeling inside a method, relatively; the closure must reach it."""
-    assert "polyreply/core/modeling.py" in stage_deps.closure("polyreply/core/distributed.py")
+    """core/distributed.py imports prompts inside a method, relatively; the closure must reach it."""
+    assert "polyreply/core/prompts.py" in stage_deps.closure("polyreply/core/distributed.py")
     assert "polyreply/tweets/oracle.py" in stage_deps.closure("stages/grpo.py")
     assert "polyreply/tweets/scoring.py" not in stage_deps.closure("stages/generate.py")   # judges rerun scoring only
 
