@@ -45,6 +45,8 @@ class LoraConfigParams:
 class SftConfig:
     learning_rate: float = param(3e-4, "AdamW learning rate (peak)", gt=0)
     batch_size: int = param(8, "rows per step (the global batch over processes)", gt=0)
+    micro_batch_size: int = param(0, "rows per forward/backward, gradients accumulated over the step: the same "
+                                     "update with a fraction of the activation memory (0: the whole batch)", ge=0)
     max_steps: int = param(40, "optimizer steps", gt=0)
     max_reply_tokens: int = param(48, "target replies are cut to this many tokens", gt=0)
     eval_every: int = param(20, "validation loss every N steps (and at the end)", gt=0)
@@ -89,6 +91,9 @@ class GrpoConfig:
     max_steps: int = param(16, "GRPO updates", gt=0)
     prompts_per_step: int = param(4, "prompts per step (the global batch over processes)", gt=0)
     num_generations: int = param(4, "completions per prompt (one group)", ge=2)
+    micro_batch_prompts: int = param(0, "prompts (x num_generations completions) per log-prob forward/backward, "
+                                        "gradients accumulated over the step: the same update with a fraction "
+                                        "of the activation memory (0: the whole step)", ge=0)
     temperature: float = param(1.0, "sampling temperature (also the log-prob temperature)", gt=0)
     top_p: float = param(0.95, "nucleus sampling mass", gt=0, le=1)
     max_new_tokens: int = param(32, "tokens per completion", gt=0)

@@ -23,7 +23,8 @@ from .config import GrpoConfig, PolychromicConfig, PromptConfig
 from .distributed import SINGLE, Dist, prompt_seeds
 from .modeling import device_of
 from .prompts import encode_prompts
-from .policy_gradient import completion_logprobs, group_advantages, policy_gradient_loss, sample_completions
+from .policy_gradient import accumulation_total, completion_logprobs, group_advantages, policy_gradient_loss, \
+    row_slices, sample_completions
 from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .rewards import RewardFn, distinct_prompts, score_completions
 
@@ -105,18 +106,33 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
     adv = adv.to(device)
     r = torch.tensor(grouped, dtype=torch.float32)
     ids, attn, p_len, cmask = rollout.input_ids, rollout.attention_mask, rollout.prompt_len, rollout.completion_mask
+    pieces = row_slices(ids.shape[0], cfg.micro_batch_prompts * g)   # whole groups: they share a prompt pass
+
+    def logprobs(model, sl):
+        return completion_logprobs(model, ids[sl], attn[sl], p_len, cfg.temperature, group=g)
+
+    def joined(model):
+        return torch.cat([logprobs(model, sl) for sl in pieces]) if len(pieces) > 1 else logprobs(model, pieces[0])
+
     with torch.no_grad():
-        ref_logp = completion_logprobs(reference, ids, attn, p_len, cfg.temperature, group=g)
-        old_logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature, group=g) if cfg.num_iterations > 1 else None
+        ref_logp = joined(reference)
+        old_logp = joined(policy) if cfg.num_iterations > 1 else None
     trainable = [p for p in policy.parameters() if p.requires_grad]
-    token_total = dist.token_total(cmask)
+    token_total = accumulation_total(cmask, dist.token_total(cmask), len(pieces))
     for _ in range(cfg.num_iterations):
-        logp = completion_logprobs(policy, ids, attn, p_len, cfg.temperature, group=g)
-        loss, st = policy_gradient_loss(logp, old_logp if old_logp is not None else logp.detach(), ref_logp,
-                                        adv, cmask, clip_eps=cfg.clip_eps, kl_coeff=kl_coeff, token_total=token_total)
-        entropy = float((-(logp.detach() * cmask).sum() / cmask.sum().clamp(min=1)).item())
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss_value, st, neg_logp = 0.0, {}, None
+        for sl in pieces:
+            logp = logprobs(policy, sl)
+            loss, part = policy_gradient_loss(logp, old_logp[sl] if old_logp is not None else logp.detach(),
+                                              ref_logp[sl], adv[sl], cmask[sl], clip_eps=cfg.clip_eps,
+                                              kl_coeff=kl_coeff, token_total=token_total)
+            summed = -(logp.detach() * cmask[sl]).sum()
+            neg_logp = summed if neg_logp is None else neg_logp + summed
+            loss.backward()
+            loss_value += loss.item()   # with token_total, the pieces' losses and stats add up to the step's
+            st = {k: st.get(k, 0.0) + v for k, v in part.items()}
+        entropy = float((neg_logp / cmask.sum().clamp(min=1)).item())
         dist.sum_gradients(trainable)
         torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         optimizer.step()
@@ -130,7 +146,7 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
     # mean and add up; per-shard means over equal shards (prompts, rows) average exactly. So the KL guard
     # and the adaptive-KL controller see the one-process values.
     return GrpoStepStats(oracle=dist.mean(oracle), diversity=dist.mean(diversity), step=step, entropy=dist.mean(entropy),
-                         loss=dist.sum(loss.item()), policy_loss=dist.sum(st["policy_loss"]),
+                         loss=dist.sum(loss_value), policy_loss=dist.sum(st["policy_loss"]),
                          avg_reward=dist.mean(float(r.mean())), reward_std=dist.mean(float(group_std.mean())),
                          kl=dist.sum(st["kl"]), kl_coeff=kl_coeff,
                          mean_length=dist.mean(float(rollout.lengths.float().mean())),

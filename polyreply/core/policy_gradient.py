@@ -138,6 +138,23 @@ def fp32_logits(hidden: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return F.linear(hidden.float(), weight.float())
 
 
+def row_slices(n_rows: int, size: int) -> list[slice]:
+    """Micro-batches: consecutive row slices of at most ``size`` rows (0 or >= n_rows: one, the whole batch).
+    Losses divided by the whole batch's token count and backpropagated slice by slice accumulate the whole
+    batch's gradient, with activations held for one slice at a time."""
+    if size <= 0 or size >= n_rows:
+        return [slice(0, n_rows)]
+    return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
+
+
+def accumulation_total(mask: torch.Tensor, global_total: torch.Tensor | None, pieces: int) -> torch.Tensor | None:
+    """The divisor of every micro-batch's loss: the batch's completion tokens (``global_total`` over processes;
+    None for one process and one piece, where ``masked_mean`` counts its own)."""
+    if global_total is not None or pieces == 1:
+        return global_total
+    return mask.sum().to(torch.float32).clamp(min=1.0)
+
+
 def masked_mean(x: torch.Tensor, mask: torch.Tensor, total: torch.Tensor | None = None) -> torch.Tensor:
     """Token-level mean; ``total``: the global token count when the batch is sharded over processes."""
     mask = mask.to(x.dtype)

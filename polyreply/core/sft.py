@@ -26,7 +26,8 @@ from ..progress import Progress
 from .config import PolychromicConfig, PromptConfig, SftConfig
 from .distributed import SINGLE, Dist, prompt_seeds
 from .modeling import device_of
-from .policy_gradient import completion_logprobs, masked_mean, policy_gradient_loss, sample_completions
+from .policy_gradient import accumulation_total, completion_logprobs, masked_mean, policy_gradient_loss, \
+    row_slices, sample_completions
 from .polychromic import DistanceFn, polychromic_advantages, semantic_distances
 from .rewards import RewardFn, score_completions
 from .training import make_optimizer, supervised_batch
@@ -35,10 +36,20 @@ from .training import make_optimizer, supervised_batch
 HeldoutCheck = Callable[[object, int], dict]
 
 
-def cross_entropy(model, batch: dict, dist: Dist = SINGLE) -> torch.Tensor:
-    """Token-level CE; over several processes, this shard's share of the global batch's mean."""
+def cross_entropy(model, batch: dict, dist: Dist = SINGLE, total: torch.Tensor | None = None) -> torch.Tensor:
+    """Token-level CE; over several processes (or with ``total``, over micro-batches), this part's share of the
+    whole batch's mean."""
     logp = completion_logprobs(model, batch["input_ids"], batch["attention_mask"], batch["prompt_len"])
-    return -masked_mean(logp, batch["completion_mask"], dist.token_total(batch["completion_mask"]))
+    mask = batch["completion_mask"]
+    return -masked_mean(logp, mask, total if total is not None else dist.token_total(mask))
+
+
+def micro_batches(batch: dict, size: int) -> list[dict]:
+    """A supervised batch as row slices of at most ``size`` (0: the batch itself); padding is kept."""
+    slices = row_slices(batch["input_ids"].shape[0], size)
+    if len(slices) == 1:
+        return [batch]
+    return [{k: v[s] if torch.is_tensor(v) else v for k, v in batch.items()} for s in slices]
 
 
 def polychromic_loss(model, tok, rows: list[dict], cfg: PolychromicConfig, prompt_cfg: PromptConfig,
@@ -154,9 +165,17 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
         local = dist.shard(chunk, "sft.batch_size")
         batch = supervised_batch(tok, [r["prompt"] for r in local], [r["completion"] for r in local], prompt_cfg,
                                  cfg.max_reply_tokens, device)
-        ce = cross_entropy(model, batch, dist)
+        opt.zero_grad(set_to_none=True)
+        pieces = micro_batches(batch, cfg.micro_batch_size)
+        total = accumulation_total(batch["completion_mask"], dist.token_total(batch["completion_mask"]), len(pieces))
+        earlier = 0.0   # CE of the micro-batches before the last, already backpropagated
+        for piece in pieces[:-1]:
+            part = cross_entropy(model, piece, dist, total)
+            part.backward()
+            earlier += part.item()
+        ce = cross_entropy(model, pieces[-1], dist, total)
         loss = ce
-        logs = {"train/quality_loss": dist.sum(ce.item())}
+        logs = {"train/quality_loss": dist.sum(earlier + ce.item())}
         if use_poly:
             rows = step_rows(chunk, [train_rows[i] for i in order[cursor:]], poly.prompts_per_step)
             surrogate, stats = polychromic_loss(model, tok, rows, poly, prompt_cfg, reward_fn, distance_fn,
@@ -167,13 +186,12 @@ def train_sft(model, tok, train_rows: list[dict], val_rows: list[dict], cfg: Sft
                          "train/sample_quality": stats["sample_quality"],
                          "train/sample_reward": stats["sample_reward"],
                          "train/poly_surrogate": dist.sum(surrogate.item())})
-        opt.zero_grad(set_to_none=True)
         loss.backward()
         dist.sum_gradients(trainable)
         torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         opt.step()
         sched.step()
-        loss_value = dist.sum(loss.item())
+        loss_value = dist.sum(earlier + loss.item())
         if not math.isfinite(loss_value):
             raise FloatingPointError(f"SFT loss became non-finite at step {step}")
         logs["train/loss"] = loss_value

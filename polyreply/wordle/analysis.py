@@ -1,8 +1,9 @@
 """Wordle analysis: per-arm game metrics and paired tests over secrets (the report is ``wordle/report.py``).
 
 Pre-registered (the plan's claim, "SFT then GRPO succeeds where pure GRPO failed"): grpo_from_sft vs
-grpo_from_base on win rate and on valid-word rate (a 135M model may win no game at all), Holm over
-these two. A "yes" needs Holm p < alpha, the CI on the same side of zero and at least two seeds:
+grpo_from_base on win rate, on valid-word rate and on the bits of uncertainty left after three guesses
+(log2 of the answers still fitting the feedback: it moves before wins do, and a 135M model may win no game
+at all), Holm over these three. A "yes" needs Holm p < alpha, the CI on the same side of zero and at least two seeds:
 with one seed the difference describes this run, not the method (a second seed may reverse it).
 Every other comparison is exploratory. Mean reward is the training reward achieved, not evidence.
 """
@@ -11,15 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..stats import compare, holm
-from .play import game_summary, per_game
+from .play import game_summary, per_game, per_turn
 
 ARMS = ("base", "sft", "grpo_from_sft", "grpo_from_base")
 REFERENCES = ("solver", "random")
 PRIMARY = ("grpo_from_sft", "grpo_from_base")
 EXPLORATORY = (("sft", "base"), ("grpo_from_sft", "sft"), ("grpo_from_base", "base"))
-PAIRED_METRICS = ("won", "valid_word_rate")
-SUMMARY_KEYS = ("win_rate", "mean_turns_on_wins", "format_rate", "valid_word_rate", "consistent_rate", "repeat_rate",
-                "mean_reward")
+PAIRED_METRICS = ("won", "valid_word_rate", "bits_left_after_3")
+LOWER_IS_BETTER = {"bits_left_after_3"}
+SUMMARY_KEYS = ("win_rate", "mean_turns_on_wins", "format_rate", "valid_word_rate", "consistent_rate", "greens_kept",
+                "yellows_used", "repeat_rate", "bits_left_after_3", "mean_reward")
+TURN_KEYS = ("bits_left", "valid_word", "consistent", "greens_kept", "yellows_used")
 
 
 def repeat_rate(games: list[dict]) -> float:
@@ -49,8 +52,16 @@ def arm_table(games: dict[str, list[list[dict]]]) -> dict[str, dict]:
             row[key] = float(np.mean(values)) if values else None
         row["seeds"] = len(per_seed)
         row["games"] = summaries[0]["games"]
+        curves = [per_turn(g) for g in per_seed]
+        row["per_turn"] = [{"turn": t + 1, **{k: _mean_or_none([c[t][k] for c in curves]) for k in TURN_KEYS}}
+                           for t in range(len(curves[0]))]
         table[arm] = row
     return table
+
+
+def _mean_or_none(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
 
 
 def paired(games: dict[str, list[list[dict]]], a: str, b: str, metric: str, *, alpha: float, samples: int,
@@ -77,7 +88,8 @@ def claim_verdicts(games: dict[str, list[list[dict]]], *, alpha: float, samples:
         if t["n_seeds"] < 2:
             t["verdict"] = "one seed: describes this run, not the method"
         elif p_holm < alpha and same_side:
-            t["verdict"] = "yes" if t["mean_diff"] > 0 else "no: the opposite holds"
+            better = t["mean_diff"] < 0 if t["metric"] in LOWER_IS_BETTER else t["mean_diff"] > 0
+            t["verdict"] = "yes" if better else "no: the opposite holds"
         else:
             t["verdict"] = "not shown"
     return tests

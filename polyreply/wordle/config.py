@@ -18,7 +18,7 @@ from .rewards import FeedbackValues, FormatValues
 class WordsConfig:
     answers: int = param(1000, "possible secrets: the most frequent non-plural 5-letter words", gt=1)
     allowed_top_n: int = param(100000, "allowed guesses: 5-letter words among wordfreq's top N", gt=1)
-    test_secrets: int = param(40, "evaluation games, never seen in training", gt=1)
+    test_secrets: int = param(100, "evaluation games: never the secret of a training game", gt=1)
     val_secrets: int = param(20, "SFT validation games", gt=1)
     split_seed: int = param(0, "secret split seed")
 
@@ -28,6 +28,7 @@ class WordleDataConfig:
     sft_secrets: int = param(300, "train secrets the solver plays for SFT (one row per turn)", gt=0)
     grpo_states: int = param(200, "distinct game states (random consistent play on train secrets) for GRPO",
                              gt=0)
+    grpo_heldout_states: int = param(40, "distinct states on validation secrets: GRPO's held-out reward", gt=0)
     grpo_max_history: int = param(3, "states have 0 .. this many earlier guesses", ge=0, le=5)
     seed: int = param(0, "data seed")
 

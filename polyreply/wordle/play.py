@@ -1,4 +1,5 @@
-"""Playing Wordle: the game-state prompt, the solver, the reference guessers and the game loop.
+"""Playing Wordle: the game-state prompt, the rewards of a guess, the game loop and its per-turn measures
+(the reference players are ``solver.py``'s).
 
 A game's history is a list of ``Attempt``s. Invalid attempts (no <guess>, not five letters, not an
 allowed word) use up a turn and are shown in the prompt without feedback; only valid attempts carry
@@ -7,16 +8,16 @@ guesser) goes through ``play_games``, so their rows in the report are measured t
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
 from ..core.rewards import RewardFn
-from .game import ABSENT, CORRECT, MAX_TURNS, PRESENT, WORD_LENGTH, is_consistent, parse_guess, \
-    remaining_candidates, render_feedback, score_guess
+from .game import ABSENT, CORRECT, MAX_TURNS, PRESENT, WORD_LENGTH, is_consistent, parse_guess, render_feedback, \
+    score_guess
 from .rewards import FeedbackValues, FormatValues, feedback_reward, format_reward, information_gain
+from .solver import consistent_mask, letters
 
 History = list[tuple[str, tuple[str, ...]]]  # valid (guess, marks) pairs, what the rewards read
 
@@ -79,41 +80,6 @@ def format_completion(history: History, guess: str) -> str:
     return f"<think>{think_text(history)}</think> <guess>{guess}</guess>"
 
 
-def feedback_entropy(guess: str, remaining: list[str]) -> float:
-    counts = Counter(score_guess(secret, guess) for secret in remaining)
-    n = len(remaining)
-    return -sum(c / n * np.log2(c / n) for c in counts.values())
-
-
-class Solver:
-    """Maximum-information guesser over the candidates still consistent with the feedback.
-
-    Guesses only among consistent candidates (so every guess could win), choosing the one whose
-    feedback has the highest entropy over them; ties go to the more frequent word (list order).
-    The opening guess is the same for every game and is computed once.
-    """
-
-    def __init__(self, candidates: list[str]):
-        self.candidates = list(candidates)
-        self._opening: str | None = None
-
-    def guess(self, history: History) -> str:
-        if not history and self._opening is not None:
-            return self._opening
-        remaining = remaining_candidates(self.candidates, history)
-        if not remaining:
-            raise ValueError("solver: no candidate fits the feedback (is the secret in its list?)")
-        best = max(remaining, key=lambda w: (feedback_entropy(w, remaining), -remaining.index(w)))
-        if not history:
-            self._opening = best
-        return best
-
-
-def random_consistent_guess(candidates: list[str], history: History, rng: np.random.Generator) -> str:
-    remaining = remaining_candidates(candidates, history)
-    return remaining[int(rng.integers(len(remaining)))]
-
-
 @dataclass(frozen=True)
 class RewardConfig:
     """Weights of the three rewards (params ``rewards``) and the values inside each."""
@@ -153,18 +119,45 @@ def state_reward(allowed: set[str], candidates: list[str], cfg: RewardConfig) ->
 Player = Callable[[list[str], list[History]], list[str]]  # (prompts, histories) -> one completion each
 
 
+def known_letters(history: History) -> tuple[dict[int, str], set[str]]:
+    """(green letter per position, letters known present but not placed) from the valid attempts so far."""
+    green: dict[int, str] = {}
+    present: set[str] = set()
+    for guess, marks in history:
+        for i, (letter, mark) in enumerate(zip(guess, marks)):
+            if mark == CORRECT:
+                green[i] = letter
+            elif mark == PRESENT:
+                present.add(letter)
+    return green, present - set(green.values())
+
+
+def feedback_use(guess: str | None, history: History) -> tuple[float | None, float | None]:
+    """(share of known greens kept in place, share of known yellow letters used) by a five-letter guess; None
+    where nothing of the kind is known yet (or the guess is not five letters). Moves before wins do: a
+    player that keeps its greens has started to read the feedback."""
+    if guess is None or len(guess) != WORD_LENGTH:
+        return None, None
+    green, yellow = known_letters(history)
+    kept = sum(guess[i] == letter for i, letter in green.items()) / len(green) if green else None
+    used = sum(letter in guess for letter in yellow) / len(yellow) if yellow else None
+    return kept, used
+
+
 def play_games(secrets: list[str], player: Player, allowed: set[str], candidates: list[str],
                rewards: RewardConfig, max_turns: int = MAX_TURNS) -> list[dict]:
     """Play every secret to a win or ``max_turns``; all unfinished games move one turn per player call.
 
     Each turn records the completion, the parsed guess, whether it is an allowed word (``allowed``
     holds five-letter a-z words only), whether it was consistent with the feedback so far (valid
-    guesses after the first valid one; the first fits an empty history trivially) and its reward
-    parts, with ``candidates`` the secrets the information gain counts over.
+    guesses after the first valid one; the first fits an empty history trivially), the share of known
+    greens kept and yellows used (``feedback_use``), how many of ``candidates`` (the answer list) still fit
+    the feedback after it, and its reward parts, with ``candidates`` the secrets the information gain counts over.
     """
     attempts: list[list[Attempt]] = [[] for _ in secrets]
     turns: list[list[dict]] = [[] for _ in secrets]
     won = [False] * len(secrets)
+    answer_letters = letters(candidates)
     for _ in range(max_turns):
         live = [i for i in range(len(secrets)) if not won[i]]
         if not live:
@@ -178,16 +171,34 @@ def play_games(secrets: list[str], player: Player, allowed: set[str], candidates
             marks = score_guess(secrets[i], guess) if valid else None
             # consistency needs feedback to be consistent with: None on a game's first valid guess
             consistent = is_consistent(guess, history) if valid and history else None
+            greens, yellows = feedback_use(guess, history) if valid else (None, None)
+            after = history + [(guess, marks)] if valid else history
             turns[i].append({"completion": completion, "guess": guess, "format_ok": guess is not None,
-                             "valid_word": valid, "consistent": consistent,
+                             "valid_word": valid, "consistent": consistent, "greens_kept": greens,
+                             "yellows_used": yellows,
+                             "candidates_left": int(consistent_mask(answer_letters, after).sum()),
                              "marks": "".join(marks) if marks else None, "reward": parts})
             attempts[i].append(Attempt(guess or "", marks))
             won[i] = valid and guess == secrets[i]
     return [{"secret": s, "won": w, "turns": len(t), "history": t} for s, w, t in zip(secrets, won, turns)]
 
 
+def _mean(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def bits_left(game: dict, after: int) -> float:
+    """log2 of the answers still fitting the feedback after ``after`` guesses (0 once won: one candidate, the
+    secret). A game starts at log2(answers), ~10 bits for 1000; the solver is near 0 by guess 3."""
+    if game["won"] and game["turns"] <= after:
+        return 0.0
+    played = game["history"][:after]
+    return float(np.log2(played[-1]["candidates_left"])) if played else float("nan")
+
+
 def game_summary(games: list[dict]) -> dict[str, float]:
-    """Win rate, mean turns on wins, per-guess validity and consistency rates, mean reward.
+    """Win rate, mean turns on wins, per-guess validity, consistency and feedback-use rates, mean reward.
 
     consistent_rate: share of valid guesses made with feedback in hand that fit all of it (None when
     there is none: the opening guess is consistent with nothing and would flatter the rate).
@@ -201,20 +212,39 @@ def game_summary(games: list[dict]) -> dict[str, float]:
         "format_rate": float(np.mean([t["format_ok"] for t in guesses])),
         "valid_word_rate": float(np.mean([t["valid_word"] for t in guesses])),
         "consistent_rate": float(np.mean([t["consistent"] for t in checked])) if checked else None,
+        "greens_kept": _mean([t["greens_kept"] for t in guesses]),
+        "yellows_used": _mean([t["yellows_used"] for t in guesses]),
+        "bits_left_after_3": float(np.mean([bits_left(g, 3) for g in games])),
         "mean_reward": float(np.mean([t["reward"]["total"] for t in guesses])),
         "games": len(games), "guesses": len(guesses),
     }
 
 
+def per_turn(games: list[dict], max_turns: int = MAX_TURNS) -> list[dict]:
+    """Per guess number: mean bits left over every game (won games count 0), and over the guesses made at that
+    turn the valid-word, consistent, greens-kept and yellows-used shares: the curve a player moves before it wins."""
+    out = []
+    for t in range(1, max_turns + 1):
+        made = [g["history"][t - 1] for g in games if len(g["history"]) >= t]
+        out.append({"turn": t, "bits_left": float(np.mean([bits_left(g, t) for g in games])), "guesses": len(made),
+                    "valid_word": _mean([m["valid_word"] for m in made]),
+                    "consistent": _mean([m["consistent"] for m in made]),
+                    "greens_kept": _mean([m["greens_kept"] for m in made]),
+                    "yellows_used": _mean([m["yellows_used"] for m in made])})
+    return out
+
+
 def per_game(games: list[dict], metric: str) -> np.ndarray:
-    """One number per game (for paired tests over secrets): ``won`` or ``valid_word_rate``."""
+    """One number per game (for paired tests over secrets): ``won``, ``valid_word_rate`` or ``bits_left_after_3``."""
     if metric == "won":
         return np.array([float(g["won"]) for g in games])
     if metric == "valid_word_rate":
         return np.array([np.mean([t["valid_word"] for t in g["history"]]) for g in games])
+    if metric == "bits_left_after_3":
+        return np.array([bits_left(g, 3) for g in games])
     raise ValueError(f"unknown per-game metric {metric!r}")
 
 
-__all__ = ["Attempt", "valid_history", "render_state", "think_text", "format_completion", "Solver",
-           "random_consistent_guess", "RewardConfig", "guess_rewards", "play_games", "game_summary", "per_game",
+__all__ = ["Attempt", "valid_history", "render_state", "think_text", "format_completion", "RewardConfig",
+           "guess_rewards", "play_games", "game_summary", "per_turn", "per_game", "bits_left", "feedback_use",
            "CORRECT", "PRESENT", "ABSENT"]

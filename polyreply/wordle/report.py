@@ -1,6 +1,8 @@
 """The Wordle report in Markdown: the arm table, the claim's verdicts, exploratory comparisons, transcripts."""
 from __future__ import annotations
 
+import math
+
 from ..stats import verdict_word
 from .analysis import ARMS, REFERENCES
 
@@ -20,22 +22,37 @@ def transcript(game: dict) -> list[str]:
 def render_markdown(table: dict, claims: list[dict], explore: list[dict], games: dict, training: dict,
                     transcripts: int, seeds: list[int], words: dict) -> str:
     md = ["# Wordle: SFT then GRPO", "",
-          f"Seeds {seeds}; {table['base']['games']} held-out secrets, never in any training text; models guess "
-          "greedily, up to 6 turns. Rates are per guess; consistent: share of valid guesses made with feedback "
-          "in hand that fit all of it; repeats: share of valid guesses that repeat an earlier guess. Mean "
-          "reward is the training reward achieved (not evidence).", "",
-          f"Training texts (SFT games, GRPO states) use only the {len(words['secrets']['train'])} train secrets, "
-          "as secrets and as guesses: to win a test game a model must produce a word that no training text "
-          f"holds. Both references know the whole {len(words['answers'])}-word answer list.", "",
-          "| player | win rate | turns on wins | format ok | valid word | consistent | repeats | mean reward |",
-          "|---|---|---|---|---|---|---|---|"]
+          f"Seeds {seeds}; {table['base']['games']} held-out secrets; models guess greedily, up to 6 turns. Rates "
+          "are per guess; consistent: share of valid guesses made with feedback in hand that fit all of it; greens "
+          "kept / yellows used: share of the known green letters kept in place / known yellow letters used; "
+          "repeats: share of valid guesses that repeat an earlier guess; bits left: log2 of the answers still "
+          f"fitting the feedback (log2 {len(words['answers'])} = {math.log2(len(words['answers'])):.2f} before the "
+          "first guess, 0 once won). Mean reward is the training reward achieved (not evidence).", "",
+          f"No test secret is the secret of any training game (SFT games on {len(words['secrets']['train'])} train "
+          f"secrets, SFT validation and GRPO's held-out states on {len(words['secrets']['val'])} validation "
+          f"secrets). Guesses, in the SFT games and for every player, come from the whole allowed list "
+          f"({len(words['allowed'])} words): a test secret may be a guess in a training text, as every word is "
+          "to a real player. The solver (hard mode, maximum information over the answers still possible) and the "
+          "random consistent guesser know the answer list.", "",
+          "| player | win rate | turns on wins | format ok | valid word | consistent | greens kept | yellows used | "
+          "repeats | bits left after 3 | mean reward |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for arm in ARMS + REFERENCES:
         r = table[arm]
         label = arm if arm in ARMS else f"{arm} (reference)"
         md.append(f"| {label} | {_fmt(r['win_rate'])} | {_fmt(r['mean_turns_on_wins'], 2)} | {_fmt(r['format_rate'])} | "
-                  f"{_fmt(r['valid_word_rate'])} | {_fmt(r['consistent_rate'])} | {_fmt(r['repeat_rate'])} | "
+                  f"{_fmt(r['valid_word_rate'])} | {_fmt(r['consistent_rate'])} | {_fmt(r['greens_kept'])} | "
+                  f"{_fmt(r['yellows_used'])} | {_fmt(r['repeat_rate'])} | {_fmt(r['bits_left_after_3'], 2)} | "
                   f"{_fmt(r['mean_reward'])} |")
-    md += ["", "## The plan's claim: SFT then GRPO beats pure GRPO (pre-registered, Holm over 2)", ""]
+    turns = range(1, len(table["base"]["per_turn"]) + 1)
+    md += ["", "## Per guess: bits left after it, and (valid-word / consistent) shares of the guesses made at it", "",
+           "| player | " + " | ".join(f"guess {t}" for t in turns) + " |", "|---|" + "---|" * len(turns)]
+    for arm in ARMS + REFERENCES:
+        cells = [f"{_fmt(c['bits_left'], 2)} ({_fmt(c['valid_word'], 2)} / {_fmt(c['consistent'], 2)})"
+                 for c in table[arm]["per_turn"]]
+        md.append(f"| {arm} | " + " | ".join(cells) + " |")
+    md += ["", "## The plan's claim: SFT then GRPO beats pure GRPO (pre-registered, Holm over 3; fewer bits left is "
+           "better)", ""]
     for t in claims:
         md.append(f"- {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
                   f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], sign-flip p={t['p']:.4f}, Holm p={t['p_holm']:.4f}; "
@@ -44,11 +61,15 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
     for t in explore:
         md.append(f"- {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
                   f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], p={t['p']:.4f}")
-    md += ["", "## GRPO training reward (mean over seeds)", "",
-           "| run | first quarter | last quarter | groups with zero spread |", "|---|---|---|---|"]
+    md += ["", "## GRPO: training reward achieved and held-out reward (mean over seeds)", "",
+           "| run | training reward, first quarter | last quarter | groups with zero spread | held-out reward by step |",
+           "|---|---|---|---|---|"]
     for name, s in training.items():
-        md.append(f"| {name} | {s['first']:.3f} | {s['last']:.3f} | {s['zero_std']:.0%} |")
-    md += ["", "A group whose samples all get the same reward has zero advantage: no gradient from it.", "",
+        held = ", ".join(f"{step}: {v:.3f}" for step, v in s["heldout"])
+        md.append(f"| {name} | {s['first']:.3f} | {s['last']:.3f} | {s['zero_std']:.0%} | {held or '-'} |")
+    md += ["", "A group whose samples all get the same reward has zero advantage: no gradient from it. Held-out: the "
+           "policy's mean reward on fixed states of validation secrets, the same sampling seeds at every step "
+           "(the training reward, so it shows optimisation on unseen states, not play).", "",
            "## Transcripts (first secrets, first seed)", ""]
     for arm in ARMS + REFERENCES:
         md.append(f"**{arm}**")
@@ -62,18 +83,19 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
 # The plots page colours one player alike on every chart (tweets/chart_data.py does the same for the reply study).
 COLOURS = {"base": "#7f7f7f", "sft": "#4c78a8", "grpo_from_sft": "#54a24b", "grpo_from_base": "#e45756",
            "solver": "#c9a30a", "random": "#b279a2"}
-RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format"}
-CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid"}
+RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format", "consistent_rate": "consistent",
+         "greens_kept": "greens kept"}
+CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid", "bits_left_after_3": "bits3"}
 
 
 def headline(table: dict, claims: list[dict]) -> dict:
-    """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate and mean
-    reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
+    """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate, bits left
+    after three guesses and mean reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
     stays in metrics/wordle.json."""
     def r(x):
         return None if x is None else round(float(x), 3)
-    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "reward": r(t["mean_reward"])}
-           for arm, t in table.items()}
+    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "bits3": r(t["bits_left_after_3"]),
+                 "reward": r(t["mean_reward"])} for arm, t in table.items()}
     for c in claims:
         out[f"{CLAIM_NAMES.get(c['metric'], c['metric'])}_claim"] = {
             "effect": r(c["mean_diff"]), "ci_low": r(c["ci_low"]), "ci_high": r(c["ci_high"]),

@@ -4,8 +4,9 @@
 - answers (possible secrets): the ``answers`` most frequent of those that do not end in "s" (a crude
   filter for plurals, as in the official list, which has almost none). wordfreq has no part-of-speech
   data, so a few names (PERTH, BETTY) remain: a guesser only needs them to be in the allowed list.
-- secrets are split into train / val / test by a seeded permutation, so evaluation plays secrets that
-  no training text contains (``tests/pipeline/test_wordle_pipeline.py`` checks it).
+- secrets are split into train / val / test by a seeded permutation, so no test secret is the secret of
+  a training game (``tests/pipeline/test_wordle_pipeline.py`` checks it). Guesses come from the whole
+  allowed list everywhere: a guess is not an answer, and a player knows every word.
 Lists are upper case, sorted by frequency (answers) or alphabetically (allowed).
 """
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.pipeline.test_pipeline import DVC, clean_env, ran_stages, run
+from polyreply.wordle.game import parse_guess
 from tests.plots_page import plots_show, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def tiny_wordle_params(p: dict) -> dict:
     p["seeds"] = [1, 2]
     p["words"].update(answers=60, allowed_top_n=5000, test_secrets=6, val_secrets=4)
-    p["data"].update(sft_secrets=20, grpo_states=10)
+    p["data"].update(sft_secrets=20, grpo_states=10, grpo_heldout_states=3)
     p["base_model"] = {"source": "tiny", "tiny_hidden_size": 32, "tiny_layers": 2}
-    p["sft"].update(max_steps=4, batch_size=4, eval_every=2, eval_examples=4)
-    p["grpo"].update(max_steps=2, prompts_per_step=2, num_generations=2, max_new_tokens=8)
+    p["sft"].update(max_steps=4, batch_size=4, micro_batch_size=3, eval_every=2, eval_examples=4)
+    p["grpo"].update(max_steps=2, prompts_per_step=2, micro_batch_prompts=1, num_generations=2, max_new_tokens=8,
+                     heldout_every=1, heldout_prompts=3, heldout_generations=2)
     p["eval"].update(max_new_tokens=8, bootstrap_samples=200, permutations=999)
     return p
 
@@ -59,8 +61,9 @@ def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
     metrics = json.loads((w / "metrics/wordle.json").read_text())
     assert set(metrics["arms"]) == {"base", "sft", "grpo_from_sft", "grpo_from_base", "solver", "random"}
     assert metrics["arms"]["solver"]["win_rate"] == 1.0 and metrics["arms"]["sft"]["seeds"] == 2
-    assert [(c["a"], c["b"], c["metric"]) for c in metrics["claim"]] == [
-        ("grpo_from_sft", "grpo_from_base", "won"), ("grpo_from_sft", "grpo_from_base", "valid_word_rate")]
+    assert [c["metric"] for c in metrics["claim"]] == ["won", "valid_word_rate", "bits_left_after_3"]
+    assert all((c["a"], c["b"]) == ("grpo_from_sft", "grpo_from_base") for c in metrics["claim"])
+    assert len(metrics["arms"]["sft"]["per_turn"]) == 6 and metrics["arms"]["solver"]["bits_left_after_3"] < 1
     assert all(c["n_seeds"] == 2 and c["n_prompts"] == 6 for c in metrics["claim"])
     report = (w / "metrics/report.md").read_text()
     assert "| solver (reference) | 1.000 |" in report and "pre-registered" in report
@@ -72,12 +75,20 @@ def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], wordle_repo).stdout)
     assert [list(rev["data"]) for rev in shown.values()] == [["wordle/metrics/headline.json"]]
 
-    # evaluation plays secrets that no training text contains
+    # no test secret is the secret of a training game; guesses come from the whole allowed list
     words = json.loads((w / "data/words.json").read_text())
-    training_text = "".join((w / "data" / f).read_text() for f in ("sft_train.jsonl", "sft_val.jsonl", "grpo_states.jsonl"))
-    assert words["secrets"]["test"] and not [s for s in words["secrets"]["test"] if s in training_text]
+    rows = {f: [json.loads(line) for line in (w / "data" / f).read_text().splitlines()]
+            for f in ("sft_train.jsonl", "sft_val.jsonl", "grpo_states.jsonl", "grpo_heldout.jsonl")}
+    test = set(words["secrets"]["test"])
+    assert test and not test & {r["secret"] for f in rows.values() for r in f}
+    assert {r["secret"] for r in rows["sft_train.jsonl"] + rows["grpo_states.jsonl"]} <= set(words["secrets"]["train"])
+    assert {r["secret"] for r in rows["sft_val.jsonl"] + rows["grpo_heldout.jsonl"]} <= set(words["secrets"]["val"])
+    sft_guesses = {parse_guess(r["completion"]) for r in rows["sft_train.jsonl"]}
+    assert sft_guesses <= set(words["allowed"]) and sft_guesses - set(words["secrets"]["train"])
     games = [json.loads(line) for line in (w / "games/sft/seed1.jsonl").read_text().splitlines()]
     assert [g["secret"] for g in games] == words["secrets"]["test"]
+    held = json.loads((w / "models/grpo_from_sft/seed1/heldout.json").read_text())
+    assert [h["step"] for h in held] == [0, 1, 2] and "held-out reward by step" in report
 
 
 def test_wordle_plots_page_draws_every_chart(wordle_repo, tmp_path):

@@ -15,9 +15,10 @@ from polyreply.params import ParamsError, build
 from polyreply.wordle.analysis import claim_verdicts
 from polyreply.wordle.config import WordleGrpoConfig, load_wordle_params
 from polyreply.wordle.game import ABSENT as X, CORRECT as C, PRESENT as P, score_guess
-from polyreply.wordle.play import (Attempt, RewardConfig, Solver, format_completion, game_summary, guess_rewards,
-                                   per_game, play_games, random_consistent_guess, render_state, state_reward,
+from polyreply.wordle.play import (Attempt, RewardConfig, bits_left, feedback_use, format_completion, game_summary,
+                                   guess_rewards, per_game, per_turn, play_games, render_state, state_reward,
                                    think_text)
+from polyreply.wordle.solver import RandomConsistent, Solver, letters, marks_code, score_many
 from polyreply.wordle.words import split_secrets, word_lists
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,16 +85,49 @@ def test_play_games_records_invalid_turns_wins_and_summary():
     assert game_summary([g])["consistent_rate"] is None  # its only valid guess was the first
 
 
-def test_solver_wins_every_secret_and_random_guesses_stay_consistent():
+def test_bulk_feedback_equals_the_pure_rule_repeated_letters_included():
+    _, allowed = word_lists(50, 20000)
+    words = allowed[::7] + ["EERIE", "CRANE", "SPEED", "ABBEY", "LEVEL"]
+    table = letters(words)
+    for guess in words[::5] + ["EERIE", "LLAMA"]:
+        assert list(score_many(table, guess)) == [marks_code(score_guess(w, guess)) for w in words], guess
+
+
+def test_solver_guesses_from_the_allowed_list_and_wins_every_secret():
     answers, allowed = word_lists(300, 30000)
-    solver = Solver(answers)
+    solver = Solver(allowed, answers)
     games = play_games(answers[::15], lambda p, hs: [format_completion(h, solver.guess(h)) for h in hs],
                        set(allowed), answers, RewardConfig())
     s = game_summary(games)
     assert s["win_rate"] == 1.0 and s["consistent_rate"] == 1.0 and s["mean_turns_on_wins"] < 4.5
-    rng = np.random.default_rng(0)
+    guesses = {t["guess"] for g in games for t in g["history"]}
+    assert guesses - set(answers), "the solver may guess any allowed word, not only possible answers"
+    assert s["bits_left_after_3"] < 1.0 and all(g["history"][-1]["candidates_left"] == 1 for g in games)
+    random = RandomConsistent(WORDS + ["BLAME"], seed=0)
     history = [("CRANE", score_guess("SLATE", "CRANE"))]
-    assert {random_consistent_guess(WORDS, history, rng) for _ in range(30)} == {"SLATE", "PLATE"}
+    assert {random.guess(history) for _ in range(40)} == {"SLATE", "PLATE", "BLAME"}   # allowed, consistent
+
+
+def test_feedback_use_and_bits_left_by_hand():
+    history = [("CRANE", score_guess("SLATE", "CRANE"))]   # A3 and E5 green, nothing yellow
+    assert feedback_use("PLATE", history) == (1.0, None)
+    assert feedback_use("PLAIN", history) == (0.5, None)   # A kept, E dropped
+    history.append(("SOLAR", score_guess("SLATE", "SOLAR")))   # S1 green, L yellow (at 3), A yellow (A3 known green)
+    assert feedback_use("STALE", history) == (1.0, 1.0)   # S1 A3 E5 kept; L used
+    assert feedback_use("SALET", history) == (pytest.approx(1 / 3), 1.0)   # S kept, A and E moved; L used
+    assert feedback_use(None, history) == (None, None) and feedback_use("SLAT", history) == (None, None)
+    script = iter(["<guess>CRANE</guess>", "junk", "<think>t</think> <guess>PLATE</guess>",
+                   "<think>t</think> <guess>SLATE</guess>"])
+    wrap = lambda text: text if text.startswith("<think>") or text == "junk" else f"<think>t</think> {text}"  # noqa: E731
+    game = play_games(["SLATE"], lambda p, hs: [wrap(next(script))], set(WORDS), WORDS, RewardConfig())[0]
+    # CRANE leaves SLATE, PLATE (2); the invalid turn leaves them; PLATE leaves SLATE (1); SLATE wins
+    assert [t["candidates_left"] for t in game["history"]] == [2, 2, 1, 1]
+    assert bits_left(game, 1) == bits_left(game, 2) == 1.0 and bits_left(game, 3) == 0.0 and bits_left(game, 4) == 0.0
+    assert game["history"][2]["greens_kept"] == 1.0 and game["history"][1]["greens_kept"] is None
+    curve = per_turn([game])
+    assert [c["bits_left"] for c in curve] == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    assert curve[1]["valid_word"] == 0.0 and curve[4]["guesses"] == 0 and curve[4]["valid_word"] is None
+    assert list(per_game([game], "bits_left_after_3")) == [0.0]
 
 
 def test_state_reward_scores_each_completion_in_its_rows_game_state():
@@ -130,10 +164,12 @@ def test_wordle_params_are_strict(tmp_path):
             load_wordle_params(path)
 
 
-def _games(secrets, wins, valid=None):
+def _games(secrets, wins, valid=None, left=None):
+    """Games of one turn (won or not) with ``left`` answers still possible after it (1 once won)."""
     valid = wins if valid is None else valid
-    return [{"secret": s, "won": bool(w), "turns": 6, "history": [{"valid_word": bool(v)}]}
-            for s, w, v in zip(secrets, wins, valid)]
+    left = [1 if w else 64 for w in wins] if left is None else left
+    return [{"secret": s, "won": bool(w), "turns": 1, "history": [{"valid_word": bool(v), "candidates_left": n}]}
+            for s, w, v, n in zip(secrets, wins, valid, left)]
 
 
 def test_claim_needs_two_seeds_and_holm():
@@ -141,20 +177,25 @@ def test_claim_needs_two_seeds_and_holm():
     strong = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10)],
               "grpo_from_base": [_games(secrets, [0] * 30)]}
     one_seed = claim_verdicts(strong, alpha=0.05, samples=500, permutations=2000)
-    assert [t["metric"] for t in one_seed] == ["won", "valid_word_rate"]
+    assert [t["metric"] for t in one_seed] == ["won", "valid_word_rate", "bits_left_after_3"]
     assert all(t["verdict"].startswith("one seed") for t in one_seed)  # never "yes" on one seed
-    assert one_seed[0]["p"] < 0.001 and one_seed[0]["p_holm"] == pytest.approx(min(1, 2 * max(t["p"] for t in one_seed)))
+    assert one_seed[0]["p"] < 0.001 and one_seed[0]["p_holm"] == pytest.approx(min(1, 3 * max(t["p"] for t in one_seed)))
     two = {k: v * 2 for k, v in strong.items()}
-    assert [t["verdict"] for t in claim_verdicts(two, alpha=0.05, samples=500, permutations=2000)] == ["yes", "yes"]
+    # fewer bits left is better: -4 bits is a "yes"
+    verdicts = claim_verdicts(two, alpha=0.05, samples=500, permutations=2000)
+    assert [t["verdict"] for t in verdicts] == ["yes", "yes", "yes"] and verdicts[2]["mean_diff"] < 0
+    worse = {"grpo_from_sft": [_games(secrets, [0] * 30, [1] * 30, [256] * 30)] * 2,
+             "grpo_from_base": [_games(secrets, [0] * 30, [1] * 30, [16] * 30)] * 2}
+    assert claim_verdicts(worse, alpha=0.05, samples=500, permutations=2000)[2]["verdict"] == "no: the opposite holds"
     mixed = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10), _games(secrets, [0] * 30)],
              "grpo_from_base": [_games(secrets, [0] * 30), _games(secrets, [1] * 20 + [0] * 10)]}
     assert all(t["verdict"] == "not shown" for t in claim_verdicts(mixed, alpha=0.05, samples=500, permutations=2000))
     # Holm, not Bonferroni: the smaller p is doubled, the larger only kept at least as large
     weak_wins = {"grpo_from_sft": [_games(secrets, [1] * 6 + [0] * 24, [1] * 20 + [0] * 10)] * 2,
                  "grpo_from_base": [_games(secrets, [0] * 30)] * 2}
-    won, valid = claim_verdicts(weak_wins, alpha=0.05, samples=500, permutations=2000)
+    won, valid, _ = claim_verdicts(weak_wins, alpha=0.05, samples=500, permutations=2000)
     assert valid["p"] < won["p"] < 0.5
-    assert valid["p_holm"] == pytest.approx(2 * valid["p"]) and won["p_holm"] == pytest.approx(max(won["p"], 2 * valid["p"]))
+    assert valid["p_holm"] == pytest.approx(3 * valid["p"])
 
 
 def test_repeat_rate_counts_valid_repeats_by_hand():

@@ -3,9 +3,10 @@
     dvc repro wordle/dvc.yaml:data      # wordle/dvc.yaml gives every path
 
 Outputs: --words (answers, allowed guesses, train/val/test secrets), --sft-train and --sft-val (one row per
-solver turn: prompt = the state, completion = <think> + <guess>), --grpo-states (distinct states reached by
-random consistent play, with their secrets).
-Training files only ever contain train (or val) secrets and candidates: test secrets appear nowhere.
+solver turn: prompt = the state, completion = <think> + <guess>), --grpo-states and --grpo-heldout (distinct
+states reached by random consistent play on train and on validation secrets, with their secrets).
+No test secret is the secret of any game here. Guesses come from the whole allowed list and the solver counts
+information over the whole answer list, as a real player would: a test secret may appear as a guess.
 """
 import argparse
 
@@ -13,15 +14,14 @@ import numpy as np
 
 from polyreply.io import write_json, write_jsonl
 from polyreply.wordle.config import load_wordle_params
-from polyreply.wordle.play import Attempt, RewardConfig, Solver, format_completion, play_games, random_consistent_guess, \
-    render_state
+from polyreply.wordle.play import Attempt, RewardConfig, format_completion, play_games, render_state
+from polyreply.wordle.solver import RandomConsistent, Solver
 from polyreply.wordle.words import split_secrets, word_lists
 
 
-def solver_rows(secrets: list[str], candidates: list[str], allowed: set[str]) -> list[dict]:
-    solver = Solver(candidates)
-    games = play_games(secrets, lambda _, hs: [format_completion(h, solver.guess(h)) for h in hs], allowed,
-                       candidates, RewardConfig())
+def solver_rows(secrets: list[str], solver: Solver) -> list[dict]:
+    games = play_games(secrets, lambda _, hs: [format_completion(h, solver.guess(h)) for h in hs],
+                       set(solver.allowed), solver.answers, RewardConfig())
     rows = []
     for game in games:
         attempts_so_far = []
@@ -37,11 +37,12 @@ def _attempt(turn: dict) -> Attempt:
     return Attempt(turn["guess"], tuple(turn["marks"]))
 
 
-def grpo_states(secrets: list[str], candidates: list[str], allowed: set[str], n_states: int, max_history: int,
+def grpo_states(secrets: list[str], allowed: list[str], answers: list[str], n_states: int, max_history: int,
                 seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
-    games = play_games(secrets, lambda _, hs: [format_completion(h, random_consistent_guess(candidates, h, rng))
-                                               for h in hs], allowed, candidates, RewardConfig())
+    player = RandomConsistent(allowed, seed)
+    games = play_games(secrets, lambda _, hs: [format_completion(h, player.guess(h)) for h in hs], set(allowed),
+                       answers, RewardConfig())
     states: dict[str, dict] = {}
     for game in games:
         attempts, history = [], []
@@ -58,7 +59,7 @@ def grpo_states(secrets: list[str], candidates: list[str], allowed: set[str], n_
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    for path in ("--words", "--sft-train", "--sft-val", "--grpo-states"):
+    for path in ("--words", "--sft-train", "--sft-val", "--grpo-states", "--grpo-heldout"):
         ap.add_argument(path, required=True)
     args = ap.parse_args()
     params = load_wordle_params()
@@ -67,17 +68,20 @@ def main() -> None:
     split = split_secrets(answers, w.test_secrets, w.val_secrets, w.split_seed)
     write_json(args.words, {"answers": answers, "allowed": allowed, "secrets": split})
     train = split["train"]
-    allowed_set = set(allowed)
+    solver = Solver(allowed, answers)
     sft_secrets = [train[i] for i in sorted(np.random.default_rng(d.seed).permutation(len(train))[:d.sft_secrets])]
-    sft = solver_rows(sft_secrets, train, allowed_set)
-    val = solver_rows(split["val"], sorted(train + split["val"]), allowed_set)
-    states = grpo_states(train, train, allowed_set, d.grpo_states, d.grpo_max_history, d.seed)
+    sft = solver_rows(sft_secrets, solver)
+    val = solver_rows(split["val"], solver)
+    states = grpo_states(train, allowed, answers, d.grpo_states, d.grpo_max_history, d.seed)
+    heldout = grpo_states(split["val"], allowed, answers, d.grpo_heldout_states, d.grpo_max_history, d.seed + 1)
     write_jsonl(args.sft_train, sft)
     write_jsonl(args.sft_val, val)
     write_jsonl(args.grpo_states, states)
+    write_jsonl(args.grpo_heldout, heldout)
     print(f"wordle data: {len(answers)} answers ({len(train)} train, {len(split['val'])} val, "
           f"{len(split['test'])} test secrets), {len(allowed)} allowed guesses; {len(sft)} SFT rows from "
-          f"{len(sft_secrets)} solver games, {len(val)} val rows, {len(states)} GRPO states")
+          f"{len(sft_secrets)} solver games, {len(val)} val rows, {len(states)} GRPO states, {len(heldout)} "
+          "held-out GRPO states")
 
 
 if __name__ == "__main__":

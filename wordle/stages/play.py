@@ -3,19 +3,19 @@
     dvc repro wordle/dvc.yaml:play_model@sft-42   # wordle/dvc.yaml gives every path
 
 Players: base (no adapter), sft, grpo_from_sft, grpo_from_base (adapters of --seed), and the
-reference rows solver (maximum information) and random (a uniformly random consistent word).
+reference rows solver (hard-mode maximum information) and random (a uniformly random consistent word), both
+guessing from the whole allowed list.
 Models guess greedily, so a model gives one deterministic result. Output: --out (one game a line).
 """
 import argparse
-
-import numpy as np
 
 from polyreply.io import read_json, write_jsonl
 from polyreply.core.modeling import load_policy, load_tokenizer
 from polyreply.core.training import seed_everything
 from polyreply.wordle.config import load_wordle_params
 from polyreply.wordle.players import model_player
-from polyreply.wordle.play import Solver, format_completion, game_summary, play_games, random_consistent_guess
+from polyreply.wordle.play import format_completion, game_summary, play_games
+from polyreply.wordle.solver import RandomConsistent, Solver
 
 ADAPTER_ARMS = ("sft", "grpo_from_sft", "grpo_from_base")
 
@@ -33,12 +33,10 @@ def main() -> None:
     params = load_wordle_params()
     words = read_json(args.words)
     answers, allowed = words["answers"], set(words["allowed"])
-    if args.arm == "solver":
-        solver = Solver(answers)
-        player = lambda _, hs: [format_completion(h, solver.guess(h)) for h in hs]  # noqa: E731
-    elif args.arm == "random":
-        rng = np.random.default_rng(params.eval.random_seed)
-        player = lambda _, hs: [format_completion(h, random_consistent_guess(answers, h, rng)) for h in hs]  # noqa: E731
+    if args.arm in ("solver", "random"):
+        reference = (Solver(words["allowed"], answers) if args.arm == "solver"
+                     else RandomConsistent(words["allowed"], params.eval.random_seed))
+        player = lambda _, hs: [format_completion(h, reference.guess(h)) for h in hs]  # noqa: E731
     else:
         seed_everything(0)
         model = load_policy(args.base, args.adapter, merge=True)
@@ -49,7 +47,8 @@ def main() -> None:
     write_jsonl(args.out, games)
     s = game_summary(games)
     print(f"wordle play {args.arm}{'' if args.seed is None else f' seed {args.seed}'}: win rate {s['win_rate']:.2f}, "
-          f"valid words {s['valid_word_rate']:.2f}, format {s['format_rate']:.2f}, mean reward {s['mean_reward']:.2f}")
+          f"valid words {s['valid_word_rate']:.2f}, format {s['format_rate']:.2f}, bits left after 3 guesses "
+          f"{s['bits_left_after_3']:.2f}, mean reward {s['mean_reward']:.2f}")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ def grpo_curves(models: Path, seeds) -> tuple[dict, list[list]]:
         histories = [json.loads((models / name / f"seed{s}" / "grpo_history.json").read_text()) for s in seeds]
         rewards = np.array([[h["avg_reward"] for h in hist] for hist in histories])
         zero = np.array([[h["zero_std_fraction"] for h in hist] for hist in histories])
+        held = [json.loads((models / name / f"seed{s}" / "heldout.json").read_text()) for s in seeds]
         quarter = max(1, rewards.shape[1] // 4)
         summary[name] = {"first": float(rewards[:, :quarter].mean()), "last": float(rewards[:, -quarter:].mean()),
-                         "zero_std": float(zero.mean())}
+                         "zero_std": float(zero.mean()),
+                         "heldout": [(h["step"], float(np.mean([run[i]["reward"] for run in held])))
+                                     for i, h in enumerate(held[0])]}
         rows += [[name, COLOURS[name], s, i + 1, round(float(r), 4)]
                  for s, curve in zip(seeds, rewards) for i, r in enumerate(curve)]
     return summary, rows
