@@ -24,7 +24,7 @@ from .distributed import SINGLE, Dist, prompt_seeds
 from .modeling import device_of
 from .prompts import encode_prompts
 from .policy_gradient import accumulation_total, completion_logprobs, group_advantages, policy_gradient_loss, \
-    row_slices, sample_completions
+    row_slices, sample_completions, trim_padding
 from .polychromic import DistanceFn, darling_rewards, polychromic_advantages, semantic_distances
 from .rewards import RewardFn, distinct_prompts, score_completions
 
@@ -107,31 +107,31 @@ def grpo_step(policy, reference, tok, rows: list[dict], cfg: GrpoConfig, prompt_
     r = torch.tensor(grouped, dtype=torch.float32)
     ids, attn, p_len, cmask = rollout.input_ids, rollout.attention_mask, rollout.prompt_len, rollout.completion_mask
     pieces = row_slices(ids.shape[0], cfg.micro_batch_prompts * g)   # whole groups: they share a prompt pass
+    # each micro-batch without its shared padding (the whole step as it is: one piece)
+    parts = [(ids, attn, p_len, cmask)] if len(pieces) == 1 else \
+        [trim_padding(ids[sl], attn[sl], p_len, cmask[sl]) for sl in pieces]
 
-    def logprobs(model, sl):
-        return completion_logprobs(model, ids[sl], attn[sl], p_len, cfg.temperature, group=g)
-
-    def joined(model):
-        return torch.cat([logprobs(model, sl) for sl in pieces]) if len(pieces) > 1 else logprobs(model, pieces[0])
+    def logprobs(model, part):
+        return completion_logprobs(model, part[0], part[1], part[2], cfg.temperature, group=g)
 
     with torch.no_grad():
-        ref_logp = joined(reference)
-        old_logp = joined(policy) if cfg.num_iterations > 1 else None
+        ref_logp = [logprobs(reference, part) for part in parts]
+        old_logp = [logprobs(policy, part) for part in parts] if cfg.num_iterations > 1 else None
     trainable = [p for p in policy.parameters() if p.requires_grad]
-    token_total = accumulation_total(cmask, dist.token_total(cmask), len(pieces))
+    token_total = accumulation_total(cmask, dist.token_total(cmask), len(parts))
     for _ in range(cfg.num_iterations):
         optimizer.zero_grad(set_to_none=True)
         loss_value, st, neg_logp = 0.0, {}, None
-        for sl in pieces:
-            logp = logprobs(policy, sl)
-            loss, part = policy_gradient_loss(logp, old_logp[sl] if old_logp is not None else logp.detach(),
-                                              ref_logp[sl], adv[sl], cmask[sl], clip_eps=cfg.clip_eps,
-                                              kl_coeff=kl_coeff, token_total=token_total)
-            summed = -(logp.detach() * cmask[sl]).sum()
+        for i, (sl, part) in enumerate(zip(pieces, parts)):
+            logp = logprobs(policy, part)
+            loss, stats = policy_gradient_loss(logp, old_logp[i] if old_logp is not None else logp.detach(),
+                                               ref_logp[i], adv[sl], part[3], clip_eps=cfg.clip_eps,
+                                               kl_coeff=kl_coeff, token_total=token_total)
+            summed = -(logp.detach() * part[3]).sum()
             neg_logp = summed if neg_logp is None else neg_logp + summed
             loss.backward()
             loss_value += loss.item()   # with token_total, the pieces' losses and stats add up to the step's
-            st = {k: st.get(k, 0.0) + v for k, v in part.items()}
+            st = {k: st.get(k, 0.0) + v for k, v in stats.items()}
         entropy = float((neg_logp / cmask.sum().clamp(min=1)).item())
         dist.sum_gradients(trainable)
         torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)

@@ -147,6 +147,18 @@ def row_slices(n_rows: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
 
 
+def trim_padding(input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int,
+                 completion_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]:
+    """A micro-batch without the columns that are padding in all its rows: left of the prompts (masked keys,
+    positions come from the mask) and right of the completions (causal: no earlier token sees them). Each
+    row's log-probs are unchanged; a micro-batch of similar rows stops paying for the batch's longest."""
+    left = int((attention_mask[:, :prompt_len].cumsum(1) == 0).sum(1).min())
+    used = completion_mask.any(0).nonzero()
+    width = int(used.max()) + 1 if len(used) else 1
+    return (input_ids[:, left:prompt_len + width], attention_mask[:, left:prompt_len + width], prompt_len - left,
+            completion_mask[:, :width])
+
+
 def accumulation_total(mask: torch.Tensor, global_total: torch.Tensor | None, pieces: int) -> torch.Tensor | None:
     """The divisor of every micro-batch's loss: the batch's completion tokens (``global_total`` over processes;
     None for one process and one piece, where ``masked_mean`` counts its own)."""

@@ -1,9 +1,10 @@
 """Wordle analysis: per-arm game metrics and paired tests over secrets (the report is ``wordle/report.py``).
 
 Pre-registered (the plan's claim, "SFT then GRPO succeeds where pure GRPO failed"): grpo_from_sft vs
-grpo_from_base on win rate, on valid-word rate and on the bits of uncertainty left after three guesses
-(log2 of the answers still fitting the feedback: it moves before wins do, and a 135M model may win no game
-at all), Holm over these three. A "yes" needs Holm p < alpha, the CI on the same side of zero and at least two seeds:
+grpo_from_base on win rate, on valid-word rate and on the share of a game's later turns whose guess fits
+the feedback (it moves before wins do, and a 135M model may win no game at all), Holm over these three.
+Bits left after three guesses is reported, not tested: fixed opening words earn it without reading any
+feedback (an SFT model opening TRANE, SALAD every game leaves 1.6 bits and then plays no valid word). A "yes" needs Holm p < alpha, the CI on the same side of zero and at least two seeds:
 with one seed the difference describes this run, not the method (a second seed may reverse it).
 Every other comparison is exploratory. Mean reward is the training reward achieved, not evidence.
 """
@@ -18,10 +19,9 @@ ARMS = ("base", "sft", "grpo_from_sft", "grpo_from_base")
 REFERENCES = ("solver", "random")
 PRIMARY = ("grpo_from_sft", "grpo_from_base")
 EXPLORATORY = (("sft", "base"), ("grpo_from_sft", "sft"), ("grpo_from_base", "base"))
-PAIRED_METRICS = ("won", "valid_word_rate", "bits_left_after_3")
-LOWER_IS_BETTER = {"bits_left_after_3"}
-SUMMARY_KEYS = ("win_rate", "mean_turns_on_wins", "format_rate", "valid_word_rate", "consistent_rate", "greens_kept",
-                "yellows_used", "repeat_rate", "bits_left_after_3", "mean_reward")
+PAIRED_METRICS = ("won", "valid_word_rate", "consistent_turns")
+SUMMARY_KEYS = ("win_rate", "mean_turns_on_wins", "format_rate", "valid_word_rate", "consistent_rate",
+                "consistent_turns", "greens_kept", "yellows_used", "repeat_rate", "bits_left_after_3", "mean_reward")
 TURN_KEYS = ("bits_left", "valid_word", "consistent", "greens_kept", "yellows_used")
 
 
@@ -88,8 +88,7 @@ def claim_verdicts(games: dict[str, list[list[dict]]], *, alpha: float, samples:
         if t["n_seeds"] < 2:
             t["verdict"] = "one seed: describes this run, not the method"
         elif p_holm < alpha and same_side:
-            better = t["mean_diff"] < 0 if t["metric"] in LOWER_IS_BETTER else t["mean_diff"] > 0
-            t["verdict"] = "yes" if better else "no: the opposite holds"
+            t["verdict"] = "yes" if t["mean_diff"] > 0 else "no: the opposite holds"
         else:
             t["verdict"] = "not shown"
     return tests
@@ -97,4 +96,4 @@ def claim_verdicts(games: dict[str, list[list[dict]]], *, alpha: float, samples:
 
 def exploratory(games, *, alpha: float, samples: int, permutations: int) -> list[dict]:
     return [paired(games, a, b, m, alpha=alpha, samples=samples, permutations=permutations)
-            for a, b in EXPLORATORY for m in PAIRED_METRICS]
+            for a, b in EXPLORATORY for m in PAIRED_METRICS + ("bits_left_after_3",)]

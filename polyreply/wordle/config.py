@@ -35,10 +35,10 @@ class WordleDataConfig:
 
 @dataclass(frozen=True)
 class WordlePromptConfig(PromptConfig):
-    system: str = param("You are playing Wordle. Guess the secret 5-letter English word in at most 6 guesses. "
-                        "Feedback per letter: (✓) right letter, right spot; (-) in the word, wrong spot; "
-                        "(x) not in the word. Reason briefly in <think>...</think>, then answer "
-                        "<guess>WORD</guess>.", "system message; the rendered game state is the user message")
+    system: str = param("Wordle: guess the secret 5-letter word in 6 tries. Feedback: ✓ right spot, - wrong spot, "
+                        "x not in the word. Answer <think>...</think> <guess>WORD</guess>.",
+                        "system message; the rendered game state is the user message (50 tokens: the 74 of the "
+                        "first wording made every SFT, GRPO and play token ~15% dearer)")
     max_prompt_tokens: int = param(384, "longest prompt in tokens", gt=0)
 
 

@@ -188,6 +188,16 @@ def _mean(values: list) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def consistent_turns(game: dict) -> float:
+    """Share of a game's turns after the first whose guess is an allowed word fitting all the feedback so far
+    (a valid guess with no feedback yet fits trivially; a game won at once: 1). One number per game, so it can
+    be paired over secrets; fixed opening words cannot earn it, which is what bits left rewards as well."""
+    later = game["history"][1:]
+    if not later:
+        return 1.0
+    return float(np.mean([t["valid_word"] and t["consistent"] is not False for t in later]))
+
+
 def bits_left(game: dict, after: int) -> float:
     """log2 of the answers still fitting the feedback after ``after`` guesses (0 once won: one candidate, the
     secret). A game starts at log2(answers), ~10 bits for 1000; the solver is near 0 by guess 3."""
@@ -214,6 +224,7 @@ def game_summary(games: list[dict]) -> dict[str, float]:
         "consistent_rate": float(np.mean([t["consistent"] for t in checked])) if checked else None,
         "greens_kept": _mean([t["greens_kept"] for t in guesses]),
         "yellows_used": _mean([t["yellows_used"] for t in guesses]),
+        "consistent_turns": float(np.mean([consistent_turns(g) for g in games])),
         "bits_left_after_3": float(np.mean([bits_left(g, 3) for g in games])),
         "mean_reward": float(np.mean([t["reward"]["total"] for t in guesses])),
         "games": len(games), "guesses": len(guesses),
@@ -235,16 +246,20 @@ def per_turn(games: list[dict], max_turns: int = MAX_TURNS) -> list[dict]:
 
 
 def per_game(games: list[dict], metric: str) -> np.ndarray:
-    """One number per game (for paired tests over secrets): ``won``, ``valid_word_rate`` or ``bits_left_after_3``."""
+    """One number per game (for paired tests over secrets): ``won``, ``valid_word_rate``, ``consistent_turns`` or
+    ``bits_left_after_3``."""
     if metric == "won":
         return np.array([float(g["won"]) for g in games])
     if metric == "valid_word_rate":
         return np.array([np.mean([t["valid_word"] for t in g["history"]]) for g in games])
+    if metric == "consistent_turns":
+        return np.array([consistent_turns(g) for g in games])
     if metric == "bits_left_after_3":
         return np.array([bits_left(g, 3) for g in games])
     raise ValueError(f"unknown per-game metric {metric!r}")
 
 
 __all__ = ["Attempt", "valid_history", "render_state", "think_text", "format_completion", "RewardConfig",
-           "guess_rewards", "play_games", "game_summary", "per_turn", "per_game", "bits_left", "feedback_use",
+           "guess_rewards", "play_games", "game_summary", "per_turn", "per_game", "bits_left", "consistent_turns",
+           "feedback_use",
            "CORRECT", "PRESENT", "ABSENT"]

@@ -25,23 +25,27 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
           f"Seeds {seeds}; {table['base']['games']} held-out secrets; models guess greedily, up to 6 turns. Rates "
           "are per guess; consistent: share of valid guesses made with feedback in hand that fit all of it; greens "
           "kept / yellows used: share of the known green letters kept in place / known yellow letters used; "
+          "consistent turns: per game, the share of turns after the first whose guess is an allowed word fitting "
+          "all the feedback (the claim's third measure); "
           "repeats: share of valid guesses that repeat an earlier guess; bits left: log2 of the answers still "
           f"fitting the feedback (log2 {len(words['answers'])} = {math.log2(len(words['answers'])):.2f} before the "
-          "first guess, 0 once won). Mean reward is the training reward achieved (not evidence).", "",
+          "first guess, 0 once won; fixed opening words earn it without reading feedback). Mean reward is the "
+          "training reward achieved (not evidence).", "",
           f"No test secret is the secret of any training game (SFT games on {len(words['secrets']['train'])} train "
           f"secrets, SFT validation and GRPO's held-out states on {len(words['secrets']['val'])} validation "
           f"secrets). Guesses, in the SFT games and for every player, come from the whole allowed list "
           f"({len(words['allowed'])} words): a test secret may be a guess in a training text, as every word is "
           "to a real player. The solver (hard mode, maximum information over the answers still possible) and the "
           "random consistent guesser know the answer list.", "",
-          "| player | win rate | turns on wins | format ok | valid word | consistent | greens kept | yellows used | "
-          "repeats | bits left after 3 | mean reward |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| player | win rate | turns on wins | format ok | valid word | consistent | consistent turns | greens kept | "
+          "yellows used | repeats | bits left after 3 | mean reward |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for arm in ARMS + REFERENCES:
         r = table[arm]
         label = arm if arm in ARMS else f"{arm} (reference)"
         md.append(f"| {label} | {_fmt(r['win_rate'])} | {_fmt(r['mean_turns_on_wins'], 2)} | {_fmt(r['format_rate'])} | "
-                  f"{_fmt(r['valid_word_rate'])} | {_fmt(r['consistent_rate'])} | {_fmt(r['greens_kept'])} | "
+                  f"{_fmt(r['valid_word_rate'])} | {_fmt(r['consistent_rate'])} | {_fmt(r['consistent_turns'])} | "
+                  f"{_fmt(r['greens_kept'])} | "
                   f"{_fmt(r['yellows_used'])} | {_fmt(r['repeat_rate'])} | {_fmt(r['bits_left_after_3'], 2)} | "
                   f"{_fmt(r['mean_reward'])} |")
     turns = range(1, len(table["base"]["per_turn"]) + 1)
@@ -51,8 +55,7 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
         cells = [f"{_fmt(c['bits_left'], 2)} ({_fmt(c['valid_word'], 2)} / {_fmt(c['consistent'], 2)})"
                  for c in table[arm]["per_turn"]]
         md.append(f"| {arm} | " + " | ".join(cells) + " |")
-    md += ["", "## The plan's claim: SFT then GRPO beats pure GRPO (pre-registered, Holm over 3; fewer bits left is "
-           "better)", ""]
+    md += ["", "## The plan's claim: SFT then GRPO beats pure GRPO (pre-registered, Holm over 3)", ""]
     for t in claims:
         md.append(f"- {t['a']} - {t['b']} on {t['metric']}: {t['mean_diff']:+.3f} "
                   f"[{t['ci_low']:+.3f}, {t['ci_high']:+.3f}], sign-flip p={t['p']:.4f}, Holm p={t['p_holm']:.4f}; "
@@ -83,19 +86,19 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
 # The plots page colours one player alike on every chart (tweets/chart_data.py does the same for the reply study).
 COLOURS = {"base": "#7f7f7f", "sft": "#4c78a8", "grpo_from_sft": "#54a24b", "grpo_from_base": "#e45756",
            "solver": "#c9a30a", "random": "#b279a2"}
-RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format", "consistent_rate": "consistent",
-         "greens_kept": "greens kept"}
-CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid", "bits_left_after_3": "bits3"}
+RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format",
+         "consistent_turns": "consistent turns", "greens_kept": "greens kept"}
+CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid", "consistent_turns": "consistent"}
 
 
 def headline(table: dict, claims: list[dict]) -> dict:
-    """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate, bits left
-    after three guesses and mean reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
+    """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate, consistent
+    turns, bits left after three guesses and mean reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
     stays in metrics/wordle.json."""
     def r(x):
         return None if x is None else round(float(x), 3)
-    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "bits3": r(t["bits_left_after_3"]),
-                 "reward": r(t["mean_reward"])} for arm, t in table.items()}
+    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "consistent": r(t["consistent_turns"]),
+                 "bits3": r(t["bits_left_after_3"]), "reward": r(t["mean_reward"])} for arm, t in table.items()}
     for c in claims:
         out[f"{CLAIM_NAMES.get(c['metric'], c['metric'])}_claim"] = {
             "effect": r(c["mean_diff"]), "ci_low": r(c["ci_low"]), "ci_high": r(c["ci_high"]),

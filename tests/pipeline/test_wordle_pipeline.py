@@ -61,7 +61,7 @@ def test_wordle_dag_runs_every_arm_and_reports(wordle_repo):
     metrics = json.loads((w / "metrics/wordle.json").read_text())
     assert set(metrics["arms"]) == {"base", "sft", "grpo_from_sft", "grpo_from_base", "solver", "random"}
     assert metrics["arms"]["solver"]["win_rate"] == 1.0 and metrics["arms"]["sft"]["seeds"] == 2
-    assert [c["metric"] for c in metrics["claim"]] == ["won", "valid_word_rate", "bits_left_after_3"]
+    assert [c["metric"] for c in metrics["claim"]] == ["won", "valid_word_rate", "consistent_turns"]
     assert all((c["a"], c["b"]) == ("grpo_from_sft", "grpo_from_base") for c in metrics["claim"])
     assert len(metrics["arms"]["sft"]["per_turn"]) == 6 and metrics["arms"]["solver"]["bits_left_after_3"] < 1
     assert all(c["n_seeds"] == 2 and c["n_prompts"] == 6 for c in metrics["claim"])

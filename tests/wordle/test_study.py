@@ -15,7 +15,7 @@ from polyreply.params import ParamsError, build
 from polyreply.wordle.analysis import claim_verdicts
 from polyreply.wordle.config import WordleGrpoConfig, load_wordle_params
 from polyreply.wordle.game import ABSENT as X, CORRECT as C, PRESENT as P, score_guess
-from polyreply.wordle.play import (Attempt, RewardConfig, bits_left, feedback_use, format_completion, game_summary,
+from polyreply.wordle.play import (Attempt, RewardConfig, bits_left, consistent_turns, feedback_use, format_completion, game_summary,
                                    guess_rewards, per_game, per_turn, play_games, render_state, state_reward,
                                    think_text)
 from polyreply.wordle.solver import RandomConsistent, Solver, letters, marks_code, score_many
@@ -128,6 +128,10 @@ def test_feedback_use_and_bits_left_by_hand():
     assert [c["bits_left"] for c in curve] == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     assert curve[1]["valid_word"] == 0.0 and curve[4]["guesses"] == 0 and curve[4]["valid_word"] is None
     assert list(per_game([game], "bits_left_after_3")) == [0.0]
+    # turns 2-4: invalid, PLATE (fits CRANE's feedback), SLATE (fits both): 2 of 3
+    assert list(per_game([game], "consistent_turns")) == pytest.approx([2 / 3])
+    opener = {"won": True, "turns": 1, "history": [game["history"][0]]}
+    assert consistent_turns(opener) == 1.0
 
 
 def test_state_reward_scores_each_completion_in_its_rows_game_state():
@@ -164,12 +168,14 @@ def test_wordle_params_are_strict(tmp_path):
             load_wordle_params(path)
 
 
-def _games(secrets, wins, valid=None, left=None):
-    """Games of one turn (won or not) with ``left`` answers still possible after it (1 once won)."""
+def _games(secrets, wins, valid=None, fits=None):
+    """Two-turn games: the second guess valid (``valid``) and fitting the feedback (``fits``), won or not."""
     valid = wins if valid is None else valid
-    left = [1 if w else 64 for w in wins] if left is None else left
-    return [{"secret": s, "won": bool(w), "turns": 1, "history": [{"valid_word": bool(v), "candidates_left": n}]}
-            for s, w, v, n in zip(secrets, wins, valid, left)]
+    fits = valid if fits is None else fits
+    return [{"secret": s, "won": bool(w), "turns": 2,
+             "history": [{"valid_word": True, "consistent": None, "candidates_left": 64},
+                         {"valid_word": bool(v), "consistent": bool(f) if v else None, "candidates_left": 1 if w else 8}]}
+            for s, w, v, f in zip(secrets, wins, valid, fits)]
 
 
 def test_claim_needs_two_seeds_and_holm():
@@ -177,16 +183,18 @@ def test_claim_needs_two_seeds_and_holm():
     strong = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10)],
               "grpo_from_base": [_games(secrets, [0] * 30)]}
     one_seed = claim_verdicts(strong, alpha=0.05, samples=500, permutations=2000)
-    assert [t["metric"] for t in one_seed] == ["won", "valid_word_rate", "bits_left_after_3"]
+    assert [t["metric"] for t in one_seed] == ["won", "valid_word_rate", "consistent_turns"]
     assert all(t["verdict"].startswith("one seed") for t in one_seed)  # never "yes" on one seed
     assert one_seed[0]["p"] < 0.001 and one_seed[0]["p_holm"] == pytest.approx(min(1, 3 * max(t["p"] for t in one_seed)))
     two = {k: v * 2 for k, v in strong.items()}
-    # fewer bits left is better: -4 bits is a "yes"
     verdicts = claim_verdicts(two, alpha=0.05, samples=500, permutations=2000)
-    assert [t["verdict"] for t in verdicts] == ["yes", "yes", "yes"] and verdicts[2]["mean_diff"] < 0
-    worse = {"grpo_from_sft": [_games(secrets, [0] * 30, [1] * 30, [256] * 30)] * 2,
-             "grpo_from_base": [_games(secrets, [0] * 30, [1] * 30, [16] * 30)] * 2}
-    assert claim_verdicts(worse, alpha=0.05, samples=500, permutations=2000)[2]["verdict"] == "no: the opposite holds"
+    assert [t["verdict"] for t in verdicts] == ["yes", "yes", "yes"]
+    # valid words that ignore the feedback: a "no" on consistent turns while valid words tie
+    worse = {"grpo_from_sft": [_games(secrets, [0] * 30, [1] * 30, [0] * 30)] * 2,
+             "grpo_from_base": [_games(secrets, [0] * 30, [1] * 30, [1] * 30)] * 2}
+    verdicts = claim_verdicts(worse, alpha=0.05, samples=500, permutations=2000)
+    assert [t["verdict"] for t in verdicts] == ["not shown", "not shown", "no: the opposite holds"]
+    assert verdicts[2]["mean_diff"] == pytest.approx(-1.0)   # the second turn fits in every base game, in no sft game
     mixed = {"grpo_from_sft": [_games(secrets, [1] * 20 + [0] * 10), _games(secrets, [0] * 30)],
              "grpo_from_base": [_games(secrets, [0] * 30), _games(secrets, [1] * 20 + [0] * 10)]}
     assert all(t["verdict"] == "not shown" for t in claim_verdicts(mixed, alpha=0.05, samples=500, permutations=2000))
