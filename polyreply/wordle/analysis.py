@@ -38,11 +38,27 @@ def repeat_rate(games: list[dict]) -> float:
     return repeats / valid if valid else 0.0
 
 
+def new_guess_use(games: list[dict]) -> dict[str, float | None]:
+    """Greens kept and yellows used over the guesses that repeat no earlier guess of their game: a repeated
+    word keeps every green it had, so GRPO's repeats alone scored 0.85 on all guesses (0.00 on new ones)."""
+    kept, used = [], []
+    for g in games:
+        seen = set()
+        for t in g["history"]:
+            if t["valid_word"] and t["guess"] not in seen:
+                kept += [t["greens_kept"]] if t["greens_kept"] is not None else []
+                used += [t["yellows_used"]] if t["yellows_used"] is not None else []
+            if t["valid_word"]:
+                seen.add(t["guess"])
+    return {"greens_kept": float(np.mean(kept)) if kept else None,
+            "yellows_used": float(np.mean(used)) if used else None}
+
+
 def arm_table(games: dict[str, list[list[dict]]]) -> dict[str, dict]:
     """games[arm] = one list of games per seed (a single list for base and the references)."""
     table = {}
     for arm, per_seed in games.items():
-        summaries = [{**game_summary(g), "repeat_rate": repeat_rate(g)} for g in per_seed]
+        summaries = [{**game_summary(g), "repeat_rate": repeat_rate(g), **new_guess_use(g)} for g in per_seed]
         for summary in summaries:  # without a valid guess there is nothing to be consistent or repeated
             if summary["valid_word_rate"] == 0:
                 summary["consistent_rate"] = summary["repeat_rate"] = None

@@ -24,15 +24,16 @@ def render_markdown(table: dict, claims: list[dict], explore: list[dict], games:
     md = ["# Wordle: SFT then GRPO", "",
           f"Seeds {seeds}; {table['base']['games']} held-out secrets; models guess greedily, up to 6 turns. Rates "
           "are per guess; consistent: share of valid guesses made with feedback in hand that fit all of it; greens "
-          "kept / yellows used: share of the known green letters kept in place / known yellow letters used; "
+          "kept / yellows used: share of the known green letters kept in place / known yellow letters used, over "
+          "guesses that repeat no earlier guess (a repeat keeps every green it had); "
           "consistent turns: per game, the share of turns after the first whose guess is an allowed word fitting "
           "all the feedback (the claim's third measure); "
           "repeats: share of valid guesses that repeat an earlier guess; bits left: log2 of the answers still "
           f"fitting the feedback (log2 {len(words['answers'])} = {math.log2(len(words['answers'])):.2f} before the "
           "first guess, 0 once won; fixed opening words earn it without reading feedback). Mean reward is the "
           "training reward achieved (not evidence).", "",
-          f"No test secret is the secret of any training game (SFT games on {len(words['secrets']['train'])} train "
-          f"secrets, SFT validation and GRPO's held-out states on {len(words['secrets']['val'])} validation "
+          f"No test secret is the secret of any training game (SFT games on some of the "
+          f"{len(words['secrets']['train'])} train secrets, SFT validation and GRPO's held-out states on {len(words['secrets']['val'])} validation "
           f"secrets). Guesses, in the SFT games and for every player, come from the whole allowed list "
           f"({len(words['allowed'])} words): a test secret may be a guess in a training text, as every word is "
           "to a real player. The solver (hard mode, maximum information over the answers still possible) and the "
@@ -88,17 +89,17 @@ COLOURS = {"base": "#7f7f7f", "sft": "#4c78a8", "grpo_from_sft": "#54a24b", "grp
            "solver": "#c9a30a", "random": "#b279a2"}
 RATES = {"win_rate": "win", "valid_word_rate": "valid word", "format_rate": "format",
          "consistent_turns": "consistent turns", "greens_kept": "greens kept"}
-CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid", "consistent_turns": "consistent"}
+CLAIM_NAMES = {"won": "win", "valid_word_rate": "valid", "consistent_turns": "fits"}
 
 
 def headline(table: dict, claims: list[dict]) -> dict:
     """metrics/headline.json, the file `dvc metrics diff` reads: per player its win rate, valid-word rate, consistent
-    turns, bits left after three guesses and mean reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
+    turns ("fits") and mean reward, per claim the effect, CI and a one-word verdict; names short enough for 80 columns. Everything else
     stays in metrics/wordle.json."""
     def r(x):
         return None if x is None else round(float(x), 3)
-    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "consistent": r(t["consistent_turns"]),
-                 "bits3": r(t["bits_left_after_3"]), "reward": r(t["mean_reward"])} for arm, t in table.items()}
+    out = {arm: {"win": r(t["win_rate"]), "valid": r(t["valid_word_rate"]), "fits": r(t["consistent_turns"]),
+                 "reward": r(t["mean_reward"])} for arm, t in table.items()}
     for c in claims:
         out[f"{CLAIM_NAMES.get(c['metric'], c['metric'])}_claim"] = {
             "effect": r(c["mean_diff"]), "ci_low": r(c["ci_low"]), "ci_high": r(c["ci_high"]),

@@ -61,13 +61,15 @@ def test_grpo_micro_batches_give_the_whole_step_update(tiny_lm):
     out = {}
     for micro in (0, 1):
         policy = lora_model(base).eval()
-        cfg = GrpoConfig(num_generations=4, max_new_tokens=6, learning_rate=1e-2, micro_batch_prompts=micro)
+        # two updates per batch: the clipped ratio against old log-probs computed piece by piece
+        cfg = GrpoConfig(num_generations=4, max_new_tokens=6, learning_rate=1e-2, micro_batch_prompts=micro,
+                         num_iterations=2, clip_eps=0.05)
         opt = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=cfg.learning_rate)
         st = grpo_step(policy, reference, tok, rows, cfg, TOY_PROMPT, length, opt, 0.1, 1, seeds=[11, 12])
         out[micro] = (trained(policy), st)
     (whole, st0), (micro, st1) = out[0], out[1]
     assert st0.generated_tokens == st1.generated_tokens and st0.avg_reward == st1.avg_reward   # same rollouts
     assert torch.allclose(micro, whole, atol=1e-6)
-    for k in ("loss", "policy_loss", "kl", "entropy"):
+    for k in ("loss", "policy_loss", "kl", "entropy", "clip_fraction"):
         assert getattr(st1, k) == pytest.approx(getattr(st0, k), rel=1e-5, abs=1e-7), k
-    assert st0.kl > 0   # non-zero LoRA B: the KL term is in play
+    assert st0.kl > 0 and st0.clip_fraction > 0   # the KL term and the clip are in play

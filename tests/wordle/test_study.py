@@ -206,6 +206,14 @@ def test_claim_needs_two_seeds_and_holm():
     assert valid["p_holm"] == pytest.approx(3 * valid["p"])
 
 
+def test_greens_kept_counts_new_guesses_only():
+    """A repeated word keeps every green it had: counted, repeats alone would look like feedback use."""
+    from polyreply.wordle.analysis import new_guess_use
+    turn = lambda g, kept, used=None: {"guess": g, "valid_word": True, "greens_kept": kept, "yellows_used": used}  # noqa: E731
+    game = {"history": [turn("TRANE", None), turn("TRANE", 1.0, 1.0), turn("TRANE", 1.0, 1.0), turn("SALAD", 0.0, 0.5)]}
+    assert new_guess_use([game]) == {"greens_kept": 0.0, "yellows_used": 0.5}
+
+
 def test_repeat_rate_counts_valid_repeats_by_hand():
     from polyreply.wordle.analysis import repeat_rate
     turn = lambda g, ok=True: {"guess": g, "valid_word": ok}  # noqa: E731
